@@ -1,0 +1,28 @@
+# Two entry points (README): `make demo` and `make test`. Both create the
+# virtual environment from the pinned constraints on first use.
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.mmlkd-installed
+
+.PHONY: demo test env benchmark clean-demo
+
+$(STAMP): setup.py requirements/constraints.txt
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements/constraints.txt -e '.[tests]'
+	touch $(STAMP)
+
+env: $(STAMP)
+
+demo: $(STAMP)
+	$(PY) tools/demo.py
+
+test: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q tests
+
+benchmark: $(STAMP)
+	$(PY) tools/benchmark/run_all.py
+
+clean-demo:
+	rm -rf work_dirs/demo

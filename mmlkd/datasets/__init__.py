@@ -1,0 +1,1 @@
+"""Multi-label datasets (registered in mmpretrain DATASETS on import)."""

@@ -1,0 +1,1 @@
+"""Multi-label evaluation (registered in mmpretrain METRICS on import)."""

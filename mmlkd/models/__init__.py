@@ -1,0 +1,1 @@
+from . import algorithms, connectors, heads, losses  # noqa: F401

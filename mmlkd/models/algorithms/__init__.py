@@ -1,0 +1,1 @@
+"""mmlkd algorithms (registered on import)."""

@@ -1,0 +1,1 @@
+"""mmlkd connectors (registered on import)."""

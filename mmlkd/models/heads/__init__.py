@@ -1,0 +1,1 @@
+"""mmlkd heads (registered on import)."""
