@@ -105,9 +105,10 @@ class STKDDistill(SingleTeacherDistill):
                 "mixed batch; use teacher_input='clean' for the "
                 'teacher-target variant')
 
-    def sample_mixup(self, batch_size: int,
-                     device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
-        """Draw :math:`\\lambda \\sim Beta(\\alpha, \\alpha)` and a permutation.
+    def sample_mixup(
+            self, batch_size: int,
+            device: torch.device) -> Tuple[torch.Tensor, torch.Tensor]:
+        """Draw lambda ~ Beta(alpha, alpha) and a batch permutation.
 
         Uses torch's global generator, which mmengine's ``randomness.seed``
         seeds, so runs are reproducible.
@@ -119,7 +120,7 @@ class STKDDistill(SingleTeacherDistill):
         return lam, perm
 
     def mixup_params(self) -> Tuple[torch.Tensor, torch.Tensor]:
-        """:math:`(\\lambda, \\pi)` of the current batch (recorded for losses)."""
+        """Lambda and permutation of the current batch (for losses)."""
         if self._mix_lambda is None or self._mix_perm is None:
             raise RuntimeError('STKDDistill.mixup_params: no batch has been '
                                'mixed yet')
@@ -137,7 +138,9 @@ class STKDDistill(SingleTeacherDistill):
                          lam: torch.Tensor,
                          perm: torch.Tensor) -> List[BaseDataElement]:
         """Copies of the samples with ``gt_score`` mixed like the inputs."""
-        missing = [i for i, s in enumerate(data_samples) if 'gt_score' not in s]
+        missing = [
+            i for i, s in enumerate(data_samples) if 'gt_score' not in s
+        ]
         if missing:
             raise ValueError(
                 'STKDDistill: data samples at batch positions '

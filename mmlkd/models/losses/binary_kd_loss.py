@@ -34,8 +34,9 @@ class BinaryKDLoss(nn.Module):
       ``T``.
     - **Temperature.** Default ``tau=4`` with the :math:`T^2` factor (the
       KD convention); MLD's paper setting is ``T = 1``.
-    - **Numerics.** Computed from logits (``binary_cross_entropy_with_logits``),
-      without MLD's probability clamp at 1e-8.
+    - **Numerics.** Computed from logits
+      (``binary_cross_entropy_with_logits``), without MLD's probability
+      clamp at 1e-8.
 
     Args:
         tau: temperature ``T``.

@@ -1,4 +1,4 @@
-"""Partial-softmax KD: one softmax per positive label over it and the negatives."""
+"""Partial-softmax KD: a softmax per positive label and the negatives."""
 import torch
 import torch.nn as nn
 import torch.nn.functional as F

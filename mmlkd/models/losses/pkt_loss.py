@@ -60,7 +60,7 @@ class PKTLoss(nn.Module):
         self.loss_weight = loss_weight
 
     def conditional_probs(self, x: torch.Tensor) -> torch.Tensor:
-        """``B x B`` matrix of :math:`p_{j|i}` (row ``i``) for features ``x``."""
+        """``B x B`` matrix of :math:`p_{j|i}` (row ``i``) for ``x``."""
         x = F.normalize(x.flatten(1).float(), dim=1)
         kernel = (x @ x.t() + 1) / 2
         if not self.include_self:
