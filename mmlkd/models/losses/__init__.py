@@ -1,4 +1,12 @@
 """Distillation losses (registered in mmrazor MODELS on import)."""
+from .binary_kd_loss import BinaryKDLoss
+from .clkd_loss import CLKDLoss
 from .mld_loss import MLDLoss
+from .partial_softmax_kd_loss import PartialSoftmaxKDLoss
+from .pkt_loss import PKTLoss
+from .stkd_loss import STKDLoss
 
-__all__ = ['MLDLoss']
+__all__ = [
+    'BinaryKDLoss', 'CLKDLoss', 'MLDLoss', 'PartialSoftmaxKDLoss', 'PKTLoss',
+    'STKDLoss'
+]
