@@ -1,0 +1,165 @@
+"""LED: label-wise embedding distillation (L2D, ICCV 2023)."""
+from typing import Tuple
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from mmrazor.registry import MODELS
+
+from .utils import check_multi_hot, check_same_shape
+
+
+def _gather_sets(emb_S: torch.Tensor, emb_T: torch.Tensor,
+                 mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor,
+                                              torch.Tensor]:
+    """Pack the members of every set into a padded ``N x K x D`` tensor.
+
+    ``emb_*`` are ``N x L x D`` (set ``n`` draws its members from row ``n``),
+    ``mask`` is ``N x L`` bool. Sets with fewer than 2 members cannot carry a
+    distance structure and are dropped here; ``K`` is the largest remaining set,
+    so the pairwise matrices stay ``K x K`` instead of ``L x L`` (multi-label
+    targets are sparse: a few positives out of C classes or B images).
+    """
+    sizes = mask.sum(dim=1)
+    keep = sizes >= 2
+    emb_S, emb_T, mask, sizes = emb_S[keep], emb_T[keep], mask[keep], sizes[
+        keep]
+    if mask.shape[0] == 0:
+        return emb_S[:, :0], emb_T[:, :0], mask[:, :0]
+    k = int(sizes.max())
+    # A stable descending sort moves each set's members to the front in
+    # their original order; the first k columns hold every member.
+    order = torch.sort(mask.to(torch.uint8), dim=1, descending=True,
+                       stable=True).indices[:, :k]
+    idx = order.unsqueeze(-1).expand(-1, -1, emb_S.shape[-1])
+    return (torch.gather(emb_S, 1, idx), torch.gather(emb_T, 1, idx),
+            torch.gather(mask, 1, order))
+
+
+def _normalized_distances(emb: torch.Tensor, pair_mask: torch.Tensor,
+                          eps: float) -> torch.Tensor:
+    """Pairwise distances of each padded set divided by their positive mean.
+
+    ``emb`` is ``N x K x D``, ``pair_mask`` ``N x K x K`` (member pairs a != b).
+    Distances follow the reference: ``sqrt(clamp(|a|^2 + |b|^2 - 2 a.b, eps))``
+    with a zero diagonal; the mean runs over member pairs with d > 0.
+    """
+    sq = emb.pow(2).sum(dim=-1)
+    gram = torch.bmm(emb, emb.transpose(1, 2))
+    dist = (sq.unsqueeze(2) + sq.unsqueeze(1) - 2 * gram).clamp(min=eps).sqrt()
+    # Padding rows and the diagonal are zeroed with where (not a product) so
+    # that no gradient flows through entries outside the set.
+    dist = torch.where(pair_mask, dist, torch.zeros_like(dist))
+    positive = dist > 0
+    mean = dist.sum(dim=(1, 2)) / positive.sum(dim=(1, 2)).clamp(min=1)
+    # mean is > 0 for every kept set (>= 2 members, distances >= sqrt(eps)).
+    return dist / mean.clamp(min=torch.finfo(dist.dtype).tiny).view(-1, 1, 1)
+
+
+def _set_losses(emb_S: torch.Tensor, emb_T: torch.Tensor, mask: torch.Tensor,
+                eps: float) -> torch.Tensor:
+    """``psi`` of every set at once: ``sum_ab smoothL1(d_s, d_t) / M``.
+
+    ``emb_*`` are ``N x L x D`` and ``mask`` ``N x L``; returns the sum over
+    the ``N`` sets (sets with < 2 members give 0).
+    """
+    emb_S, emb_T, mask = _gather_sets(emb_S, emb_T, mask)
+    if mask.shape[0] == 0:
+        return emb_S.new_zeros(())
+    k = mask.shape[1]
+    eye = torch.eye(k, dtype=torch.bool, device=mask.device)
+    pair_mask = mask.unsqueeze(2) & mask.unsqueeze(1) & ~eye
+    d_s = _normalized_distances(emb_S, pair_mask, eps)
+    with torch.no_grad():
+        d_t = _normalized_distances(emb_T, pair_mask, eps)
+    # Padded entries are 0 on both sides, so they add exactly 0.
+    per_pair = F.smooth_l1_loss(d_s, d_t, reduction='none', beta=1.0)
+    per_set = per_pair.sum(dim=(1, 2)) / mask.sum(dim=1).to(per_pair.dtype)
+    return per_set.sum()
+
+
+@MODELS.register_module()
+class LEDLoss(nn.Module):
+    r"""Label-wise embedding distillation: class- and instance-aware RKD.
+
+    From "Multi-Label Knowledge Distillation" (Yang et al., ICCV 2023,
+    arXiv:2308.06453). The inputs are the label-wise embeddings
+    :math:`h \in \mathbb{R}^{B \times C \times D}` of the student and the
+    teacher (ML-Decoder outputs) and the multi-hot targets :math:`y`.
+
+    For a set of :math:`M` embeddings :math:`E`, with
+    :math:`d_{ab} = \sqrt{\max(|e_a|^2 + |e_b|^2 - 2 e_a \cdot e_b,
+    10^{-12})}` (:math:`d_{aa} = 0`) and
+    :math:`\tilde d = d / \mathrm{mean}\{d_{ab} > 0\}`,
+
+    .. math::
+
+        \psi(E^s, E^t) = \frac{1}{M} \sum_{a, b}
+            \mathrm{smoothL1}_{\beta=1}(\tilde d^s_{ab}, \tilde d^t_{ab})
+
+    * class-aware (CD): for every class :math:`c`, the set
+      :math:`\{h_{ic} : y_{ic} = 1\}` over images;
+    * instance-aware (ID): for every image :math:`i`, the set
+      :math:`\{h_{ic} : y_{ic} = 1\}` over classes;
+
+    .. math::
+
+        L_{LED} = \lambda_{CD} \sum_c \psi_c + \lambda_{ID} \sum_i \psi_i
+
+    Sets with fewer than 2 members contribute 0 (and a set of exactly 2
+    contributes 0 too: both normalised distances are 1). The reference loops
+    over classes and images in Python; here every set is packed into one
+    padded batch and all pairwise matrices come from one ``bmm`` per side.
+
+    Args:
+        cd_weight: :math:`\lambda_{CD}` (paper: 100).
+        id_weight: :math:`\lambda_{ID}` (paper: 1000).
+        loss_weight: multiplier applied to the whole loss.
+        eps: clamp of the squared distances (reference: 1e-12).
+    """
+
+    def __init__(self,
+                 cd_weight: float = 100.0,
+                 id_weight: float = 1000.0,
+                 loss_weight: float = 1.0,
+                 eps: float = 1e-12) -> None:
+        super().__init__()
+        if cd_weight < 0 or id_weight < 0:
+            raise ValueError('LEDLoss: cd_weight and id_weight must be >= 0, '
+                             f'got {cd_weight} and {id_weight}')
+        self.cd_weight = cd_weight
+        self.id_weight = id_weight
+        self.loss_weight = loss_weight
+        self.eps = eps
+
+    def forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor,
+                target: torch.Tensor) -> torch.Tensor:
+        """Compute the loss.
+
+        Args:
+            preds_S: student label-wise embeddings ``B x C x D``.
+            preds_T: teacher label-wise embeddings ``B x C x D``.
+            target: multi-hot targets ``B x C`` in {0, 1}.
+        """
+        check_same_shape('LEDLoss', preds_S, preds_T, ndim=3)
+        check_multi_hot('LEDLoss', target, preds_S)
+        # Half precision loses the |a|^2 + |b|^2 - 2ab cancellation and the
+        # 1e-12 clamp; float64 inputs keep their precision.
+        dtype = torch.promote_types(preds_S.dtype, torch.float32)
+        emb_S = preds_S.to(dtype)
+        emb_T = preds_T.detach().to(dtype)
+        mask = target > 0.5
+
+        # Starts attached to the student so the graph exists even when no
+        # set qualifies (DDP expects every step to reach the parameters).
+        loss = emb_S.sum() * 0
+        if self.cd_weight > 0:
+            # CD sets are the columns: class c's members are images i.
+            loss = loss + self.cd_weight * _set_losses(
+                emb_S.transpose(0, 1), emb_T.transpose(0, 1), mask.t(),
+                self.eps)
+        if self.id_weight > 0:
+            # ID sets are the rows: image i's members are classes c.
+            loss = loss + self.id_weight * _set_losses(emb_S, emb_T, mask,
+                                                       self.eps)
+        return self.loss_weight * loss
