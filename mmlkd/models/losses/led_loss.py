@@ -9,31 +9,28 @@ from mmrazor.registry import MODELS
 from .utils import check_multi_hot, check_same_shape
 
 
-def _gather_sets(emb_S: torch.Tensor, emb_T: torch.Tensor,
-                 mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor,
-                                              torch.Tensor]:
-    """Pack the members of every set into a padded ``N x K x D`` tensor.
+def _pack_sets(index: torch.Tensor,
+               mask: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
+    """Padded member lists of the sets with at least 2 members.
 
-    ``emb_*`` are ``N x L x D`` (set ``n`` draws its members from row ``n``),
-    ``mask`` is ``N x L`` bool. Sets with fewer than 2 members cannot carry a
-    distance structure and are dropped here; ``K`` is the largest remaining set,
-    so the pairwise matrices stay ``K x K`` instead of ``L x L`` (multi-label
-    targets are sparse: a few positives out of C classes or B images).
+    ``index`` is ``N x L`` (the row of the flattened ``B*C x D`` embedding
+    table of each candidate member), ``mask`` ``N x L`` bool (who is a member).
+    Returns ``index`` and ``mask`` of shape ``N' x K`` where ``N'`` counts the
+    sets with >= 2 members (the others contribute 0) and ``K`` is the largest
+    set: multi-label targets are sparse, so ``K x K`` pairwise matrices are far
+    smaller than ``L x L`` ones. Only these small index tensors are reordered;
+    the embeddings are read once, by ``index_select``.
     """
     sizes = mask.sum(dim=1)
     keep = sizes >= 2
-    emb_S, emb_T, mask, sizes = emb_S[keep], emb_T[keep], mask[keep], sizes[
-        keep]
-    if mask.shape[0] == 0:
-        return emb_S[:, :0], emb_T[:, :0], mask[:, :0]
+    index, mask = index[keep], mask[keep]
+    if index.shape[0] == 0:
+        return index[:, :0], mask[:, :0]
     k = int(sizes.max())
-    # A stable descending sort moves each set's members to the front in
-    # their original order; the first k columns hold every member.
+    # A stable descending sort brings each set's members to the front.
     order = torch.sort(mask.to(torch.uint8), dim=1, descending=True,
                        stable=True).indices[:, :k]
-    idx = order.unsqueeze(-1).expand(-1, -1, emb_S.shape[-1])
-    return (torch.gather(emb_S, 1, idx), torch.gather(emb_T, 1, idx),
-            torch.gather(mask, 1, order))
+    return torch.gather(index, 1, order), torch.gather(mask, 1, order)
 
 
 def _normalized_distances(emb: torch.Tensor, pair_mask: torch.Tensor,
@@ -47,26 +44,26 @@ def _normalized_distances(emb: torch.Tensor, pair_mask: torch.Tensor,
     sq = emb.pow(2).sum(dim=-1)
     gram = torch.bmm(emb, emb.transpose(1, 2))
     dist = (sq.unsqueeze(2) + sq.unsqueeze(1) - 2 * gram).clamp(min=eps).sqrt()
-    # Padding rows and the diagonal are zeroed with where (not a product) so
-    # that no gradient flows through entries outside the set.
+    # Padding and the diagonal are zeroed with where (not a product) so that
+    # no gradient flows through entries outside the set.
     dist = torch.where(pair_mask, dist, torch.zeros_like(dist))
     positive = dist > 0
     mean = dist.sum(dim=(1, 2)) / positive.sum(dim=(1, 2)).clamp(min=1)
-    # mean is > 0 for every kept set (>= 2 members, distances >= sqrt(eps)).
+    # mean > 0 for every packed set (>= 2 members, distances >= sqrt(eps)).
     return dist / mean.clamp(min=torch.finfo(dist.dtype).tiny).view(-1, 1, 1)
 
 
-def _set_losses(emb_S: torch.Tensor, emb_T: torch.Tensor, mask: torch.Tensor,
+def _set_losses(flat_S: torch.Tensor, flat_T: torch.Tensor,
+                index: torch.Tensor, mask: torch.Tensor,
                 eps: float) -> torch.Tensor:
-    """``psi`` of every set at once: ``sum_ab smoothL1(d_s, d_t) / M``.
+    """``psi`` of every packed set: ``sum_ab smoothL1(d_s, d_t) / M``.
 
-    ``emb_*`` are ``N x L x D`` and ``mask`` ``N x L``; returns the sum over
-    the ``N`` sets (sets with < 2 members give 0).
+    ``flat_*`` are the ``B*C x D`` embedding tables, ``index`` / ``mask`` the
+    ``N x K`` packed sets of :func:`_pack_sets`. Returns ``N`` values.
     """
-    emb_S, emb_T, mask = _gather_sets(emb_S, emb_T, mask)
-    if mask.shape[0] == 0:
-        return emb_S.new_zeros(())
-    k = mask.shape[1]
+    n, k = index.shape
+    emb_S = flat_S.index_select(0, index.flatten()).view(n, k, -1)
+    emb_T = flat_T.index_select(0, index.flatten()).view(n, k, -1)
     eye = torch.eye(k, dtype=torch.bool, device=mask.device)
     pair_mask = mask.unsqueeze(2) & mask.unsqueeze(1) & ~eye
     d_s = _normalized_distances(emb_S, pair_mask, eps)
@@ -74,8 +71,7 @@ def _set_losses(emb_S: torch.Tensor, emb_T: torch.Tensor, mask: torch.Tensor,
         d_t = _normalized_distances(emb_T, pair_mask, eps)
     # Padded entries are 0 on both sides, so they add exactly 0.
     per_pair = F.smooth_l1_loss(d_s, d_t, reduction='none', beta=1.0)
-    per_set = per_pair.sum(dim=(1, 2)) / mask.sum(dim=1).to(per_pair.dtype)
-    return per_set.sum()
+    return per_pair.sum(dim=(1, 2)) / mask.sum(dim=1).to(per_pair.dtype)
 
 
 @MODELS.register_module()
@@ -149,17 +145,29 @@ class LEDLoss(nn.Module):
         emb_S = preds_S.to(dtype)
         emb_T = preds_T.detach().to(dtype)
         mask = target > 0.5
-
-        # Starts attached to the student so the graph exists even when no
-        # set qualifies (DDP expects every step to reach the parameters).
-        loss = emb_S.sum() * 0
+        B, C, D = emb_S.shape
+        flat_S = emb_S.reshape(B * C, D)
+        flat_T = emb_T.reshape(B * C, D)
+        # Row (i, c) of the flat table is i * C + c. ID sets are the rows of
+        # this grid (image i, members c), CD sets its columns (class c,
+        # members i); both kinds go through one padded batch.
+        grid = torch.arange(B * C, device=mask.device).view(B, C)
+        families = []
         if self.cd_weight > 0:
-            # CD sets are the columns: class c's members are images i.
-            loss = loss + self.cd_weight * _set_losses(
-                emb_S.transpose(0, 1), emb_T.transpose(0, 1), mask.t(),
-                self.eps)
+            families.append((grid.t(), mask.t(), self.cd_weight))
         if self.id_weight > 0:
-            # ID sets are the rows: image i's members are classes c.
-            loss = loss + self.id_weight * _set_losses(emb_S, emb_T, mask,
-                                                       self.eps)
-        return self.loss_weight * loss
+            families.append((grid, mask, self.id_weight))
+        packed = [_pack_sets(index, m) for index, m, _ in families]
+        k = max([index.shape[1] for index, _ in packed], default=0)
+        if k == 0:
+            # No set has 2 members. Stay attached to the student so the
+            # graph reaches its parameters (DDP expects that every step).
+            return preds_S.sum() * 0
+        index = torch.cat([F.pad(i, (0, k - i.shape[1])) for i, _ in packed])
+        member = torch.cat([F.pad(m, (0, k - m.shape[1])) for _, m in packed])
+        weights = torch.cat([
+            torch.full((i.shape[0], ), w, dtype=dtype, device=mask.device)
+            for (i, _), (_, _, w) in zip(packed, families)
+        ])
+        per_set = _set_losses(flat_S, flat_T, index, member, self.eps)
+        return self.loss_weight * (weights * per_set).sum()
