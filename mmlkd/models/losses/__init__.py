@@ -1,5 +1,13 @@
 """Distillation losses (registered in mmrazor MODELS on import)."""
+from .binary_kd_loss import BinaryKDLoss
+from .clkd_loss import CLKDLoss
 from .led_loss import LEDLoss
 from .mld_loss import MLDLoss
+from .partial_softmax_kd_loss import PartialSoftmaxKDLoss
+from .pkt_loss import PKTLoss
+from .stkd_loss import STKDLoss
 
-__all__ = ['LEDLoss', 'MLDLoss']
+__all__ = [
+    'BinaryKDLoss', 'CLKDLoss', 'LEDLoss', 'MLDLoss', 'PartialSoftmaxKDLoss',
+    'PKTLoss', 'STKDLoss'
+]
