@@ -139,8 +139,15 @@ class LEDLoss(nn.Module):
         """
         check_same_shape('LEDLoss', preds_S, preds_T, ndim=3)
         check_multi_hot('LEDLoss', target, preds_S)
-        # Half precision loses the |a|^2 + |b|^2 - 2ab cancellation and the
-        # 1e-12 clamp; float64 inputs keep their precision.
+        # Half precision loses the |a|^2 + |b|^2 - 2ab cancellation (|h|^2 is
+        # about 768 after the decoder's LayerNorm) and the 1e-12 clamp, so the
+        # loss runs in float32 (float64 inputs keep float64) with autocast
+        # off: under AMP, autocast would run the bmm in half precision again.
+        with torch.autocast(device_type=preds_S.device.type, enabled=False):
+            return self._forward(preds_S, preds_T, target)
+
+    def _forward(self, preds_S: torch.Tensor, preds_T: torch.Tensor,
+                 target: torch.Tensor) -> torch.Tensor:
         dtype = torch.promote_types(preds_S.dtype, torch.float32)
         emb_S = preds_S.to(dtype)
         emb_T = preds_T.detach().to(dtype)

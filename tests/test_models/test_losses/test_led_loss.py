@@ -190,3 +190,13 @@ def test_non_binary_targets_rejected(bad):
 def test_negative_weights_rejected():
     with pytest.raises(ValueError, match='cd_weight'):
         LEDLoss(cd_weight=-1)
+
+
+def test_autocast_does_not_lower_precision():
+    # Under AMP the pairwise products must still run in float32.
+    h_s, h_t, y = _inputs(8, 6, 64, 0.6, seed=8)
+    h_s, h_t = h_s + 3, h_t + 3  # large norms: |a|^2 + |b|^2 - 2ab cancels
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        loss = LEDLoss()(h_s.float(), h_t.float(), y)
+    assert loss.dtype == torch.float32
+    _assert_close(loss, led_loop(h_s, h_t, y), rtol=1e-4)
