@@ -169,7 +169,7 @@ class LEDLoss(nn.Module):
         if k == 0:
             # No set has 2 members. Stay attached to the student so the
             # graph reaches its parameters (DDP expects that every step).
-            return preds_S.sum() * 0
+            return emb_S.sum() * 0
         index = torch.cat([F.pad(i, (0, k - i.shape[1])) for i, _ in packed])
         member = torch.cat([F.pad(m, (0, k - m.shape[1])) for _, m in packed])
         weights = torch.cat([
