@@ -1,12 +1,13 @@
 """Distillation losses (registered in mmrazor MODELS on import)."""
 from .binary_kd_loss import BinaryKDLoss
 from .clkd_loss import CLKDLoss
+from .led_loss import LEDLoss
 from .mld_loss import MLDLoss
 from .partial_softmax_kd_loss import PartialSoftmaxKDLoss
 from .pkt_loss import PKTLoss
 from .stkd_loss import STKDLoss
 
 __all__ = [
-    'BinaryKDLoss', 'CLKDLoss', 'MLDLoss', 'PartialSoftmaxKDLoss', 'PKTLoss',
-    'STKDLoss'
+    'BinaryKDLoss', 'CLKDLoss', 'LEDLoss', 'MLDLoss', 'PartialSoftmaxKDLoss',
+    'PKTLoss', 'STKDLoss'
 ]
