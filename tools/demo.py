@@ -30,6 +30,11 @@ METHODS = {
     'mld': ('configs/demo/mld.py', 'distilled: MLD (L2D logits)'),
 }
 LOG_EVERY = 'default_hooks.logger.interval=20'
+# The teacher and the student alone train on one process with batch 64; the
+# distilled students run on NPROC processes with 64 / NPROC each, so every
+# student sees the same global batch and number of steps.
+NPROC = 2
+BATCH = 64
 
 
 def _pump(proc: subprocess.Popen, tag: str, sink) -> None:
@@ -145,9 +150,11 @@ def main() -> None:
         print(f'[demo] step 2.{i + 1}: distilling with {method} on 2 CPU '
               'processes (tools/dist_train.sh)')
         run_parallel(
-            {method: ['bash', 'tools/dist_train.sh', config, '2',
+            {method: ['bash', 'tools/dist_train.sh', config, str(NPROC),
                       '--work-dir', wd, '--cfg-options',
-                      f'model.teacher_ckpt={teacher_ckpt}', LOG_EVERY]},
+                      f'model.teacher_ckpt={teacher_ckpt}',
+                      f'train_dataloader.batch_size={BATCH // NPROC}',
+                      LOG_EVERY]},
             work)
 
     print('[demo] step 3: testing every final checkpoint (tools/test.py)')
