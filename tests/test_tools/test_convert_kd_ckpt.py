@@ -13,22 +13,33 @@ from conftest import ROOT, TINY_DEMO, run_tool
 
 sys.path.insert(0, osp.join(ROOT, 'tools', 'model_converters'))
 from convert_kd_ckpt_to_student import (  # noqa: E402
-    NotADistillationCheckpoint, convert)
+    NotADistillationCheckpoint, convert, main)
 
 CONVERTER = 'tools/model_converters/convert_kd_ckpt_to_student.py'
 
 
-def _test(config, ckpt, tmp_path, tag):
-    out = tmp_path / f'{tag}.pkl'
-    proc = run_tool(['tools/test.py', config, str(ckpt), '--work-dir',
-                     str(tmp_path / tag), '--out', str(out), '--cfg-options']
-                    + TINY_DEMO)
-    log = proc.stdout + proc.stderr
-    found = re.findall(r'(\S*mAP): ([0-9.]+)', log)
-    assert found, log[-2000:]
-    with open(out, 'rb') as f:
-        preds = pickle.load(f)
-    return dict(found), preds
+def _test_both(runs, tmp_path):
+    """tools/test.py on each (config, checkpoint, tag), side by side."""
+    import os
+    import subprocess
+    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
+    procs = {}
+    for config, ckpt, tag in runs:
+        cmd = [sys.executable, 'tools/test.py', config, str(ckpt),
+               '--work-dir', str(tmp_path / tag), '--out',
+               str(tmp_path / f'{tag}.pkl'), '--cfg-options'] + TINY_DEMO
+        procs[tag] = subprocess.Popen(cmd, cwd=ROOT, env=env, text=True,
+                                      stdout=subprocess.PIPE,
+                                      stderr=subprocess.STDOUT)
+    results = {}
+    for tag, proc in procs.items():
+        log = proc.communicate(timeout=300)[0]
+        assert proc.returncode == 0, log[-3000:]
+        found = re.findall(r'(\S*mAP): ([0-9.]+)', log)
+        assert found, log[-2000:]
+        with open(tmp_path / f'{tag}.pkl', 'rb') as f:
+            results[tag] = dict(found), pickle.load(f)
+    return results
 
 
 def test_converted_student_scores_as_in_the_distillation_run(
@@ -40,8 +51,9 @@ def test_converted_student_scores_as_in_the_distillation_run(
               f'model.teacher_ckpt={tiny_teacher_ckpt}'] + TINY_DEMO)
     kd_ckpt = tmp_path / 'kd' / 'epoch_1.pth'
     student_ckpt = tmp_path / 'student.pth'
-    proc = run_tool([CONVERTER, str(kd_ckpt), str(student_ckpt)])
-    assert 'teacher.*' in proc.stdout and 'distiller.*' in proc.stdout
+    info = convert(str(kd_ckpt), str(student_ckpt))
+    assert info['dropped']['teacher'] > 0 and info['dropped']['distiller'] > 0
+    assert 'optimizer' in info['dropped_entries']
 
     raw = torch.load(kd_ckpt, map_location='cpu', weights_only=True)
     plain = torch.load(student_ckpt, map_location='cpu', weights_only=True)
@@ -57,10 +69,12 @@ def test_converted_student_scores_as_in_the_distillation_run(
     assert 'SingleTeacherDistill' not in plain['meta']['cfg']
     assert 'SingleTeacherDistill' in plain['meta']['distill_cfg']
 
-    kd_metrics, kd_preds = _test('configs/fitnet/demo_fitnet.py', kd_ckpt,
-                                 tmp_path, 'kd')
-    st_metrics, st_preds = _test('configs/demo/student_alone.py',
-                                 student_ckpt, tmp_path, 'student')
+    results = _test_both(
+        [('configs/fitnet/demo_fitnet.py', kd_ckpt, 'kd'),
+         ('configs/demo/student_alone.py', student_ckpt, 'student')],
+        tmp_path)
+    (kd_metrics, kd_preds), (st_metrics, st_preds) = (results['kd'],
+                                                      results['student'])
     assert st_metrics['multi-label/mAP'] == kd_metrics['multi-label/mAP']
     assert len(st_preds) == len(kd_preds) == 32
     for a, b in zip(st_preds, kd_preds):
@@ -149,12 +163,13 @@ def test_unknown_prefix_missing_file_and_same_path_are_refused(tmp_path):
         convert(str(not_ckpt), str(tmp_path / 'out.pth'))
 
 
-def test_bare_state_dict_is_converted(tmp_path):
+def test_bare_state_dict_is_converted(tmp_path, capsys):
     src = tmp_path / 'bare.pth'
     w = torch.arange(4.)
     torch.save({'architecture.head.fc.weight': w,
                 'teacher.head.fc.weight': w + 1}, src)
-    convert(str(src), str(tmp_path / 'out.pth'))
+    main([str(src), str(tmp_path / 'out.pth')])
+    assert 'saved 1 student tensors' in capsys.readouterr().out
     out = torch.load(tmp_path / 'out.pth', weights_only=True)
     assert list(out['state_dict']) == ['head.fc.weight']
     assert torch.equal(out['state_dict']['head.fc.weight'], w)

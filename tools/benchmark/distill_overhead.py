@@ -259,11 +259,12 @@ def run_methods(args) -> List[Dict]:
 
 def run_coco(args) -> List[Dict]:
     if not args.device.startswith('cuda') or not torch.cuda.is_available():
+        found = ('a GPU: add --device cuda' if torch.cuda.is_available()
+                 else 'no visible GPU')
         raise SystemExit(
             '--coco times ResNet-101 -> ResNet-18 L2D at 224 px, batch 64, '
             'with AMP and needs a CUDA GPU: run it with --device cuda on a '
-            'machine that has one (this one has '
-            f'{"no visible GPU" if not torch.cuda.is_available() else "a GPU: add --device cuda"}).')
+            f'machine that has one (this one has {found}).')
     amp = args.amp_dtype
 
     def batch_fn(cfg):

@@ -242,7 +242,8 @@ def train_fn(run: Run, args, epoch: int, teacher_ckpt: Callable,
                 'default_hooks.logger.interval=20']
         opts += schedule_overrides(run.config, args.epochs)
         if args.num_train is not None:
-            opts.append(f'train_dataloader.dataset.num_images={args.num_train}')
+            opts.append('train_dataloader.dataset.num_images='
+                        f'{args.num_train}')
         if run.teacher is not None:
             opts.append(f'model.teacher_ckpt={teacher_ckpt()}')
         cmd += ['--cfg-options'] + opts

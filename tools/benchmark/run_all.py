@@ -195,8 +195,9 @@ def main(argv=None) -> int:
             problems.append(f'{tag}: exit status {code} (FAILED)')
         elif not found:
             found = parse_generic(out, rows)
+            note = '; generic parse below' if found else ''
             problems.append(f'{tag}: output format not recognised '
-                            f'(FAILED{"; generic parse below" if found else ""})')
+                            f'(FAILED{note})')
         ratios.extend(found)
 
     table = summary_table(ratios, problems)
