@@ -161,10 +161,11 @@ class CAMDistillLoss(nn.Module):
                 f'CAMDistillLoss: student CAMs {tuple(preds_S.shape)} and '
                 f'teacher CAMs {tuple(preds_T.shape)} differ in size; set '
                 'resolution to pool both to a common r x r')
-        # float32: the squared differences of normalised maps are small and
-        # the normalisation divides; half precision loses them under AMP.
-        s = self._prepare(preds_S.float())
-        t = self._prepare(preds_T.detach().float())
+        # At least float32: the squared differences of normalised maps are
+        # small and the normalisation divides; half precision (AMP) loses them.
+        dtype = torch.promote_types(preds_S.dtype, torch.float32)
+        s = self._prepare(preds_S.to(dtype))
+        t = self._prepare(preds_T.detach().to(dtype))
         err = (s - t).pow(2).mean(dim=2)  # B x C: mean over the r^2 cells
         mask = self._selection(err.shape, target, logits_T, err.device)
         n_sel = mask.sum()
