@@ -122,6 +122,12 @@ class CAMInputsRecorder(BaseRecorder):
             f'{type(head).__name__}, which has no spatial linear classifier, '
             f'so it has no class activation map. Supported heads: {supported}')
 
+    def remove_hook(self) -> None:
+        """Detach from the model (for one-off use outside a distiller)."""
+        if self._hook_handle is not None:
+            self._hook_handle.remove()
+            self._hook_handle = None
+
     def forward_hook(self, module: nn.Module, inputs: Tuple,
                      outputs: Any) -> None:
         """Store ``(last feature map, current classifier weight)``."""
