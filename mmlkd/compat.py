@@ -122,13 +122,46 @@ def allow_mmengine_checkpoint_types() -> bool:
     return True
 
 
+def _history_buffer_getstate(self) -> dict:
+    state = dict(self.__dict__)
+    state.pop('statistics_methods', None)
+    return state
+
+
+def drop_history_buffer_functions() -> bool:
+    """Write ``HistoryBuffer`` without pickled functions.
+
+    Upstream problem: mmengine 0.10.7's ``HistoryBuffer.__getstate__`` puts
+    its statistics functions (``HistoryBuffer.min`` ...) into the pickle,
+    which needs the global ``builtins.getattr`` to load. Allow-listing
+    ``getattr`` would give the safe loader an escape hatch (attribute walks
+    from any allowed class), so instead checkpoints are written without them:
+    ``HistoryBuffer.__setstate__`` re-registers the defaults, and custom
+    statistics live in the class-level registry filled at import time.
+    Checkpoints written by an unpatched mmengine still fail to load safely;
+    re-save them through mmlkd (``tools/model_converters``) if needed.
+    """
+    from mmengine.logging import HistoryBuffer
+    if HistoryBuffer.__getstate__ is _history_buffer_getstate:
+        return False
+    HistoryBuffer.__getstate__ = _history_buffer_getstate
+    return True
+
+
 def _distribution_top_module(package: str) -> str:
-    """Module name of an installed distribution (``mmcv-lite`` -> ``mmcv``)."""
-    from mmengine.utils.package_utils import package2module
+    """Module name of an installed distribution (``mmcv-lite`` -> ``mmcv``).
+
+    Read from the distribution's ``top_level.txt`` like mmengine's
+    ``package2module`` does, but through importlib (no pkg_resources).
+    """
     try:
-        return package2module(package)
-    except (ValueError, KeyError):
-        return package.replace('-', '_')
+        top = importlib.metadata.distribution(package).read_text(
+            'top_level.txt')
+    except importlib.metadata.PackageNotFoundError:
+        top = None
+    if top and top.split():
+        return top.split()[0]
+    return package.replace('-', '_')
 
 
 def is_installed(package: str) -> bool:
@@ -143,7 +176,7 @@ def is_installed(package: str) -> bool:
 
 def get_installed_path(package: str) -> str:
     """importlib-based replacement of ``mmengine.utils.get_installed_path``."""
-    for module in (package, _distribution_top_module(package)):
+    for module in dict.fromkeys((package, _distribution_top_module(package))):
         try:
             spec = importlib.util.find_spec(module)
         except (ImportError, ValueError):
@@ -191,6 +224,7 @@ def add_local_rank_argument(parser: argparse.ArgumentParser) -> None:
 FIXES = {
     'torch_quantization_names': patch_torch_quantization_names,
     'mmengine_checkpoint_types': allow_mmengine_checkpoint_types,
+    'history_buffer_pickle': drop_history_buffer_functions,
     'pkg_resources_lookups': replace_pkg_resources_lookups,
 }
 

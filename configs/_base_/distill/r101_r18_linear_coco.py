@@ -1,0 +1,40 @@
+# Distillation skeleton on MS-COCO 2014 (80 classes, 224 px): ResNet-101
+# teacher -> ResNet-18 student, both GAP + linear multi-label heads, with the
+# L2D recipe (Adam 1e-4, OneCycle, 80 epochs, batch 64 in total). Method
+# configs inherit this and fill `distill_losses` / `loss_forward_mappings`.
+#
+# Train the teacher first:
+#   bash tools/dist_train.sh configs/teachers/r101_coco.py 8
+_base_ = [
+    '../datasets/coco_224.py',
+    '../models/resnet_multilabel.py',
+    '../schedules/adam_onecycle_80e.py',
+    '../default_runtime.py',
+]
+
+model = dict(
+    _scope_='mmrazor',
+    type='SingleTeacherDistill',
+    architecture={{_base_.resnet18_ml}},
+    teacher={{_base_.resnet101_ml}},
+    teacher_ckpt='work_dirs/r101_coco/teacher.pth',
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_recorders=dict(
+            fc=dict(type='ModuleOutputs', source='head.fc'),
+            gt=dict(type='ModuleInputs', source='head.loss_module'),
+            feat=dict(type='ModuleOutputs', source='backbone'),
+        ),
+        teacher_recorders=dict(
+            fc=dict(type='ModuleOutputs', source='head.fc'),
+            feat=dict(type='ModuleOutputs', source='backbone'),
+        ),
+        distill_losses=dict(),
+        loss_forward_mappings=dict(),
+    ),
+)
+
+# 8 GPUs x 8 images = the recipe's batch of 64.
+train_dataloader = dict(batch_size=8)
+find_unused_parameters = True
+val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

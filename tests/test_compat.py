@@ -1,0 +1,96 @@
+"""Each compatibility fix of mmlkd.compat, tested on the pinned stack."""
+import argparse
+import io
+import os.path as osp
+
+import numpy as np
+import pytest
+import torch
+
+import mmlkd  # noqa: F401  (applies the fixes)
+from mmlkd import compat
+
+
+def test_apply_is_idempotent():
+    first = compat.apply()
+    assert set(first) == set(compat.FIXES)
+    assert compat.apply() == first
+    # Re-running a fix directly changes nothing the second time.
+    assert compat.patch_torch_quantization_names() is False
+    assert compat.replace_pkg_resources_lookups() is False
+    assert compat.drop_history_buffer_functions() is False
+
+
+def test_mmrazor_models_import_and_quantization_names():
+    import torch.ao.quantization.fuser_method_mappings as fmm
+    from torch.ao.quantization.backend_config import BackendPatternConfig
+    assert fmm.reverse2 is fmm._reverse2
+    assert fmm.reverse_sequential_wrapper2 is fmm._sequential_wrapper2
+    cfg = BackendPatternConfig(torch.nn.Linear)
+    assert cfg._set_input_output_observed(False) is cfg
+    assert cfg._input_output_observed is False
+    import mmrazor.models  # noqa: F401  (fails without the fix)
+    from mmrazor.registry import MODELS
+    assert MODELS.get('SingleTeacherDistill') is not None
+
+
+def _roundtrip(obj):
+    buf = io.BytesIO()
+    torch.save(obj, buf)
+    buf.seek(0)
+    return torch.load(buf, weights_only=True)
+
+
+def test_mmengine_checkpoint_objects_load_with_safe_loader():
+    from mmengine.logging import HistoryBuffer, MessageHub
+    hub = MessageHub.get_instance('mmlkd_test_compat')
+    hub.update_scalar('train/loss', 1.5)
+    hub.update_scalar('train/loss', np.float64(2.5))
+    hub.update_info('iter', 3)
+    state = _roundtrip({'message_hub': hub.state_dict(),
+                        'meta': {'seed': np.int64(3),
+                                 'arr': np.arange(3)}})
+    buf = state['message_hub']['log_scalars']['train/loss']
+    assert isinstance(buf, HistoryBuffer)
+    assert buf.mean() == pytest.approx(2.0)
+    assert buf.max() == pytest.approx(2.5)  # statistics restored on load
+    assert state['meta']['arr'].tolist() == [0, 1, 2]
+
+
+def test_safe_loader_still_rejects_arbitrary_globals():
+    buf = io.BytesIO()
+    torch.save({'f': osp.join}, buf)
+    buf.seek(0)
+    with pytest.raises(Exception, match='Unsupported global'):
+        torch.load(buf, weights_only=True)
+
+
+def test_allow_list_is_exact():
+    names = {getattr(t, '__name__', str(t))
+             for t in compat.mmengine_checkpoint_safe_globals()}
+    assert 'getattr' not in names
+    assert {'HistoryBuffer', 'ndarray', 'dtype', '_reconstruct',
+            'scalar'} <= names
+
+
+def test_mmpretrain_config_bases_resolve_without_pkg_resources():
+    import mmengine.config.config as config_mod
+    from mmengine.config import Config
+    assert config_mod.get_installed_path is compat.get_installed_path
+    path = compat.get_installed_path('mmpretrain')
+    assert osp.isfile(osp.join(path, '__init__.py'))
+    assert compat.is_installed('mmcv-lite')
+    assert osp.basename(compat.get_installed_path('mmcv-lite')) == 'mmcv'
+    assert not compat.is_installed('surely-not-a-package-xyz')
+    cfg = Config.fromfile(
+        osp.join(osp.dirname(__file__), '..', 'configs', 'demo',
+                 'teacher.py'))
+    assert cfg.default_scope == 'mmpretrain'  # from the mmpretrain:: base
+
+
+@pytest.mark.parametrize('flag', ['--local-rank', '--local_rank'])
+def test_local_rank_both_spellings(flag):
+    parser = argparse.ArgumentParser()
+    compat.add_local_rank_argument(parser)
+    assert parser.parse_args([flag, '3']).local_rank == 3
+    assert parser.parse_args([f'{flag}=1']).local_rank == 1

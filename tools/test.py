@@ -1,0 +1,49 @@
+"""Evaluate a checkpoint with an mmlkd config.
+
+    python tools/test.py CONFIG CHECKPOINT [--out preds.pkl] [--work-dir DIR]
+        [--cfg-options k=v ...] [--launcher none|pytorch]
+
+With a distillation config the student is evaluated.
+"""
+import argparse
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmlkd.utils.launch import (add_common_args, build_runner,  # noqa: E402
+                                load_config, setup_cpu_distributed)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='mmlkd: test a checkpoint')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--out', help='dump per-image predictions to this .pkl')
+    add_common_args(parser)
+    return parser.parse_args(argv)
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    if not osp.isfile(args.checkpoint):
+        raise FileNotFoundError(f'checkpoint {args.checkpoint!r} does not exist')
+    cfg = load_config(args.config, args)
+    cfg.load_from = args.checkpoint
+    if args.out is not None:
+        if not args.out.endswith(('.pkl', '.pickle')):
+            raise ValueError(f'--out must end with .pkl, got {args.out!r}')
+        dump = dict(type='DumpResults', out_file_path=args.out)
+        evaluator = cfg.test_evaluator
+        cfg.test_evaluator = (list(evaluator) if isinstance(evaluator, (list, tuple))
+                              else [evaluator]) + [dump]
+    # A distillation checkpoint needs no teacher weights to test the student.
+    if 'teacher_ckpt' in cfg.model:
+        cfg.model.teacher_ckpt = None
+    setup_cpu_distributed(cfg)
+    runner = build_runner(cfg, args.config)
+    return runner.test()
+
+
+if __name__ == '__main__':
+    main()

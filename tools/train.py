@@ -1,0 +1,72 @@
+"""Train a classifier or a distillation run from an mmlkd config.
+
+    python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+        [--cfg-options k=v ...] [--launcher none|pytorch]
+
+`bash tools/dist_train.sh CONFIG N` launches N processes on torchrun (gloo on
+CPU when there is no GPU).
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+
+sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+
+from mmlkd.utils.launch import (add_common_args, build_runner,  # noqa: E402
+                                load_config, setup_cpu_distributed)
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(description='mmlkd: train a model')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument(
+        '--resume',
+        nargs='?',
+        type=str,
+        const='auto',
+        help='resume from the given checkpoint, or from the latest one in '
+        'the work dir when no path is given')
+    parser.add_argument('--amp', action='store_true',
+                        help='automatic mixed precision (needs a GPU)')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the LR by the actual total batch size')
+    add_common_args(parser)
+    return parser.parse_args(argv)
+
+
+def apply_train_args(cfg, args) -> None:
+    import torch
+    if args.amp:
+        if not torch.cuda.is_available():
+            raise RuntimeError('--amp needs a CUDA GPU; none is visible')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if args.resume == 'auto':
+        cfg.resume = True
+        cfg.load_from = None
+    elif args.resume is not None:
+        if not osp.isfile(args.resume):
+            raise FileNotFoundError(f'--resume: no such checkpoint {args.resume!r}')
+        cfg.resume = True
+        cfg.load_from = args.resume
+    if args.auto_scale_lr:
+        cfg.auto_scale_lr.enable = True
+
+
+def main(argv=None) -> None:
+    args = parse_args(argv)
+    cfg = load_config(args.config, args)
+    apply_train_args(cfg, args)
+
+    import mmlkd  # noqa: F401  (registers components for the checks)
+    from mmlkd.utils import check_config
+    check_config(cfg)
+
+    setup_cpu_distributed(cfg)
+    runner = build_runner(cfg, args.config)
+    runner.train()
+
+
+if __name__ == '__main__':
+    main()
