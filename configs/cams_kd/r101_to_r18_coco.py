@@ -19,9 +19,9 @@ model = dict(
                 resolution=2,
                 normalize='l2',
                 classes='all',
-                # Our choice, to sweep on GPU: the loss is a mean over
-                # B x C x r x r cells while mmpretrain's BCE sums classes.
-                loss_weight=50.0)),
+                # Our choice (see README), to sweep on GPU: the loss is a mean
+                # over B x C x r x r cells while mmpretrain's BCE sums classes.
+                loss_weight=10.0)),
         loss_forward_mappings=dict(
             loss_cam=dict(
                 preds_S=dict(from_student=True, recorder='cam',

@@ -15,7 +15,7 @@ model = dict(
                 resolution=2,
                 normalize='l2',
                 classes='all',
-                loss_weight=50.0)),
+                loss_weight=10.0)),
         loss_forward_mappings=dict(
             loss_cam=dict(
                 preds_S=dict(from_student=True, recorder='cam',
