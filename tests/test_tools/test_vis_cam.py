@@ -109,3 +109,13 @@ def test_head_without_cam_is_refused(tmp_path, images):
         _tool().main(['--teacher', str(tmp_path / 'bad.py'), '--student',
                       str(tmp_path / 'ok.py'), '--out',
                       str(tmp_path / 'x.png')] + images)
+
+
+def test_demo_images_from_distill_config(tmp_path):
+    out = str(tmp_path / 'demo.png')
+    with pytest.warns(UserWarning, match='weights are random'):
+        _tool().main(['--distill',
+                      osp.join(ROOT, 'configs', 'cams_kd', 'demo_cams_kd.py'),
+                      '--demo', '2', '--topk', '1', '--out', out])
+    picture = mpimg.imread(out)
+    assert picture.ndim == 3 and picture.shape[1] > picture.shape[0]

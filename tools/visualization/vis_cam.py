@@ -188,11 +188,11 @@ def load_samples(args, cfg):
         return samples, dataset
     pipeline = [t for t in ds_cfg.get('pipeline', [])
                 if t.get('type') != 'LoadImageFromFile']
-    from mmengine.registry import init_default_scope
+    from mmpretrain.registry import TRANSFORMS
 
-    # mmpretrain's transforms resolve through the default scope.
-    init_default_scope('mmpretrain')
-    pipeline = Compose(pipeline)
+    # Built from mmpretrain's registry directly: setting a global default
+    # scope here would leak into whatever runs next in the process.
+    pipeline = Compose([TRANSFORMS.build(t) for t in pipeline])
     import mmcv
     order = channel_order(args, cfg)
     samples = []
