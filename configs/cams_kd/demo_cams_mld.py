@@ -5,7 +5,8 @@ _base_ = ['./demo_cams_kd.py']
 
 model = dict(
     distiller=dict(
-        distill_losses=dict(loss_mld=dict(type='MLDLoss', loss_weight=10 / 64)),
+        distill_losses=dict(
+            loss_mld=dict(type='MLDLoss', loss_weight=10 / 64)),
         loss_forward_mappings=dict(
             loss_mld=dict(
                 preds_S=dict(from_student=True, recorder='fc'),

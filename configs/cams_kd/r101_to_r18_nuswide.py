@@ -1,5 +1,5 @@
-# CAMs-based distillation, ResNet-101 -> ResNet-18 on NUS-WIDE: the CAM terms
-# of r101_to_r18_coco.py on the NUS-WIDE skeleton.
+# CAMs-based distillation, ResNet-101 -> ResNet-18 on NUS-WIDE:
+# the CAM terms of r101_to_r18_coco.py on the NUS-WIDE skeleton.
 _base_ = ['../_base_/distill/r101_r18_linear_nuswide.py']
 
 model = dict(

@@ -1,5 +1,5 @@
-# CAMs-based distillation, ResNet-101 -> ResNet-18 on Pascal VOC 2007: the CAM terms
-# of r101_to_r18_coco.py on the Pascal VOC 2007 skeleton.
+# CAMs-based distillation, ResNet-101 -> ResNet-18 on Pascal VOC 2007:
+# the CAM terms of r101_to_r18_coco.py on the Pascal VOC 2007 skeleton.
 _base_ = ['../_base_/distill/r101_r18_linear_voc.py']
 
 model = dict(

@@ -43,7 +43,8 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 import torch.nn.functional as F  # noqa: E402
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO_ROOT)
 
 import mmlkd  # noqa: E402,F401  (compat fixes, registries)
 from mmlkd.models.connectors import CAMConnector  # noqa: E402
@@ -107,9 +108,9 @@ def classifier_cfg(cfg, role: str) -> Tuple[dict, Optional[str]]:
     if 'architecture' in model:  # an mmrazor distillation algorithm
         sub = model['teacher'] if role == 'teacher' else model['architecture']
         if not isinstance(sub, dict):
-            raise TypeError(
-                f'vis_cam: model.{"teacher" if role == "teacher" else "architecture"}'
-                f' must be a config dict, got {type(sub).__name__}')
+            key = 'teacher' if role == 'teacher' else 'architecture'
+            raise TypeError(f'vis_cam: model.{key} must be a config dict, '
+                            f'got {type(sub).__name__}')
         dp = model.get('data_preprocessor') or top_dp
         prefix = PREFIX[role]
     else:

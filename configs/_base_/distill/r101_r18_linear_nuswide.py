@@ -14,7 +14,8 @@ model = dict(
     type='SingleTeacherDistill',
     architecture={{_base_.resnet18_ml}},
     teacher={{_base_.resnet101_ml}},
-    # A ResNet-101 trained on NUS-WIDE like configs/teachers/r101_coco.py.
+    # A ResNet-101 trained on NUS-WIDE as configs/teachers/r101_coco.py
+    # does on COCO.
     teacher_ckpt='work_dirs/r101_nuswide/teacher.pth',
     distiller=dict(
         type='ConfigurableDistiller',

@@ -1,7 +1,7 @@
-# Distillation skeleton on Pascal VOC 2007 (20 classes, 224 px): ResNet-101 teacher
-# -> ResNet-18 student, GAP + linear multi-label heads, the L2D recipe; the
-# same recorders as r101_r18_linear_coco.py. Method configs inherit this and
-# fill `distill_losses` / `loss_forward_mappings`.
+# Distillation skeleton on Pascal VOC 2007 (20 classes, 224 px): ResNet-101
+# teacher -> ResNet-18 student, GAP + linear multi-label heads, the L2D
+# recipe; the same recorders as r101_r18_linear_coco.py. Method configs
+# inherit this and fill `distill_losses` / `loss_forward_mappings`.
 _base_ = [
     '../datasets/voc_224.py',
     '../models/resnet_multilabel_voc.py',
@@ -14,7 +14,8 @@ model = dict(
     type='SingleTeacherDistill',
     architecture={{_base_.resnet18_ml}},
     teacher={{_base_.resnet101_ml}},
-    # A ResNet-101 trained on Pascal VOC 2007 like configs/teachers/r101_coco.py.
+    # A ResNet-101 trained on Pascal VOC 2007 as configs/teachers/r101_coco.py
+    # does on COCO.
     teacher_ckpt='work_dirs/r101_voc/teacher.pth',
     distiller=dict(
         type='ConfigurableDistiller',

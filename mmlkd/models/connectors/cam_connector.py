@@ -1,4 +1,4 @@
-"""Class activation maps from a recorded ``(feature map, classifier weight)``."""
+"""Class activation maps from a recorded ``(feature map, weight)`` pair."""
 from typing import Dict, Optional, Sequence
 
 import torch

@@ -90,7 +90,7 @@ class CAMDistillLoss(nn.Module):
         self.loss_weight = loss_weight
 
     def _prepare(self, cam: torch.Tensor) -> torch.Tensor:
-        """Pool to ``r x r`` and normalise each map; returns ``B x C x r^2``."""
+        """Pool to ``r x r``, normalise each map; returns ``B x C x r^2``."""
         if self.resolution is not None:
             cam = F.adaptive_avg_pool2d(cam, self.resolution)
         cam = cam.flatten(2)

@@ -1,4 +1,4 @@
-"""Recorder of what a class activation map needs: last feature map + classifier."""
+"""Recorder of what a CAM needs: the last feature map and the classifier."""
 from typing import Any, Callable, Optional, Tuple
 
 import torch
@@ -16,7 +16,7 @@ SCORE_MAP_HEADS = (CSRAClsHead, )
 
 
 def csra_class_weight(head: CSRAClsHead) -> torch.Tensor:
-    """The ``C x D`` matrix whose product with ``F`` is CSRA's summed score map.
+    """The ``C x D`` matrix that maps ``F`` to CSRA's summed score map.
 
     Each ``CSRAModule`` scores ``S_h = (W_h F) / ||W_h||_row`` (a 1x1 conv with
     every class row divided by its L2 norm, no bias). Convolution is linear,

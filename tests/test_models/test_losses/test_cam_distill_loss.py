@@ -88,7 +88,7 @@ def test_empty_selection_is_zero_and_backpropagates():
 
 
 def _slow_reference(s, t, r, normalize, tau):
-    """Loop version: block-average pooling (sizes divisible by r), then norm."""
+    """Loop version: block-average pooling (size divisible by r), norm."""
     total, count = 0.0, 0
     for i in range(s.shape[0]):
         for c in range(s.shape[1]):
