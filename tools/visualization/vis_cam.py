@@ -31,6 +31,7 @@ import argparse
 import copy
 import os.path as osp
 import sys
+import textwrap
 import warnings
 from typing import List, Optional, Sequence, Tuple
 
@@ -253,7 +254,8 @@ def draw(rows, names: List[str], topk: int, out: str) -> None:
         ax.axis('off')
         lines = [title]
         if gt is not None:
-            lines.append('GT: ' + (', '.join(names[i] for i in gt) or '-'))
+            lines.append(textwrap.fill(
+                'GT: ' + (', '.join(names[i] for i in gt) or '-'), width=30))
         ax.set_title('\n'.join(lines), fontsize=7)
         classes = p_t.topk(min(topk, p_t.numel())).indices.tolist()
         for j in range(topk):
