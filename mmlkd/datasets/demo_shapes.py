@@ -44,8 +44,8 @@ def render_demo_image(rng: np.random.Generator,
     """
     yy, xx = np.mgrid[0:size, 0:size].astype(np.float32)
     base = rng.uniform(70, 150)
-    img = base + rng.normal(0, 18, (size, size, 1)) + rng.normal(
-        0, 6, (size, size, 3))
+    img = base + rng.normal(0, 14, (size, size, 1)) + rng.normal(
+        0, 5, (size, size, 3))
     # Distractor strokes: grey lines that are no class.
     for _ in range(rng.integers(0, 3)):
         y0, x0, y1, x1 = rng.uniform(0, size, 4)
@@ -61,10 +61,10 @@ def render_demo_image(rng: np.random.Generator,
         shape = SHAPES[cls // len(COLOURS)]
         colour = np.array(list(COLOURS.values())[cls % len(COLOURS)],
                           dtype=np.float32)
-        r = rng.uniform(0.09, 0.22) * size
+        r = rng.uniform(0.11, 0.24) * size
         cy, cx = rng.uniform(r * 0.5, size - r * 0.5, 2)
         mask = _shape_mask(shape, yy, xx, cy, cx, r)
-        img[mask] = colour + rng.normal(0, 18, 3)
+        img[mask] = colour + rng.normal(0, 14, 3)
         owner[mask] = k
     visible = np.bincount(owner[owner >= 0], minlength=n_obj)
     labels = sorted({int(c) for c, v in zip(classes, visible) if v >= min_visible})

@@ -29,6 +29,6 @@ val_dataloader = dict(
     dataset=dict(type=dataset_type, split='val', num_images=1000, pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
-val_evaluator = dict(type='AveragePrecision')
+val_evaluator = dict(type='MultiLabelMAP')
 test_dataloader = val_dataloader
 test_evaluator = val_evaluator

@@ -3,8 +3,9 @@
 # L2D recipe (Adam 1e-4, OneCycle, 80 epochs, batch 64 in total). Method
 # configs inherit this and fill `distill_losses` / `loss_forward_mappings`.
 #
-# Train the teacher first:
-#   bash tools/dist_train.sh configs/teachers/r101_coco.py 8
+# Train the teacher first (the recipe stops it at epoch 30):
+#   bash tools/dist_train.sh configs/teachers/r101_coco.py 8 \
+#       --work-dir work_dirs/teachers/r101_coco
 _base_ = [
     '../datasets/coco_224.py',
     '../models/resnet_multilabel.py',
@@ -17,7 +18,7 @@ model = dict(
     type='SingleTeacherDistill',
     architecture={{_base_.resnet18_ml}},
     teacher={{_base_.resnet101_ml}},
-    teacher_ckpt='work_dirs/r101_coco/teacher.pth',
+    teacher_ckpt='work_dirs/teachers/r101_coco/epoch_30.pth',
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(

@@ -3,7 +3,10 @@
 # iteration, 80 epochs. Mixed precision: add `--amp` to tools/train.py on GPU.
 optim_wrapper = dict(
     optimizer=dict(type='Adam', lr=1e-4, weight_decay=1e-4),
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0),
+    # flat_decay_mult also spares 1-D parameters that mmengine's bias rule
+    # misses (e.g. nn.MultiheadAttention's in_proj_bias).
+    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0,
+                       flat_decay_mult=0.0),
 )
 param_scheduler = dict(
     type='OneCycleLR',

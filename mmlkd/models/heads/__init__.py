@@ -1,1 +1,4 @@
 """mmlkd heads (registered on import)."""
+from .ml_decoder_head import MLDecoderHead
+
+__all__ = ['MLDecoderHead']

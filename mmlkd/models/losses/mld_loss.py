@@ -1,6 +1,9 @@
 """MLD: multi-label logits distillation (L2D, ICCV 2023)."""
+import math
+
 import torch
 import torch.nn as nn
+import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
 from .utils import check_same_shape
@@ -51,14 +54,21 @@ class MLDLoss(nn.Module):
                 preds_T: torch.Tensor) -> torch.Tensor:
         """Compute the loss from student and teacher logits ``B x C``."""
         check_same_shape('MLDLoss', preds_S, preds_T, ndim=2)
-        # Probabilities in float32: under AMP the clamp at 1e-8 underflows in
-        # half precision and log(0) appears.
-        p_s = torch.sigmoid(preds_S.float() / self.tau).clamp(
-            self.eps, 1 - self.eps)
-        p_t = torch.sigmoid(preds_T.detach().float() / self.tau).clamp(
-            self.eps, 1 - self.eps)
-        kl = p_t * (p_t.log() - p_s.log()) + (1 - p_t) * (
-            (1 - p_t).log() - (1 - p_s).log())
+        # The clamp is applied in log space: p in [eps, 1 - eps] is exactly
+        # log p in [log eps, log(1 - eps)]. Clamping p itself fails in float32,
+        # where 1 - 1e-8 rounds to 1, so a saturated student logit (|z| > ~17)
+        # gave log(0) = -inf and a nan loss; logsigmoid keeps full precision.
+        dtype = torch.promote_types(preds_S.dtype, torch.float32)
+        lo = math.log(self.eps)
+        hi = math.log1p(-self.eps)
+        z_s = preds_S.to(dtype) / self.tau
+        z_t = preds_T.detach().to(dtype) / self.tau
+        log_ps = F.logsigmoid(z_s).clamp(lo, hi)
+        log_1m_ps = F.logsigmoid(-z_s).clamp(lo, hi)
+        log_pt = F.logsigmoid(z_t).clamp(lo, hi)
+        log_1m_pt = F.logsigmoid(-z_t).clamp(lo, hi)
+        kl = log_pt.exp() * (log_pt - log_ps) + log_1m_pt.exp() * (
+            log_1m_pt - log_1m_ps)
         if self.reduction == 'batchmean':
             loss = kl.sum() / kl.shape[0]
         elif self.reduction == 'sum':

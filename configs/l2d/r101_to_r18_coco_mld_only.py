@@ -1,0 +1,6 @@
+# Ablation: L2D without LED (logits distillation only).
+_base_ = ['./r101_to_r18_coco.py']
+
+model = dict(
+    distiller=dict(
+        distill_losses=dict(loss_led=dict(cd_weight=0.0, id_weight=0.0))))
