@@ -16,7 +16,7 @@ model = dict(
     teacher={{_base_.resnet101_ml}},
     # A ResNet-101 trained on NUS-WIDE as configs/teachers/r101_coco.py
     # does on COCO.
-    teacher_ckpt='work_dirs/r101_nuswide/teacher.pth',
+    teacher_ckpt='work_dirs/teachers/r101_nuswide/epoch_30.pth',
     distiller=dict(
         type='ConfigurableDistiller',
         student_recorders=dict(

@@ -195,3 +195,15 @@ def test_connector_rejects_plain_tensor_and_bad_weight():
         CAMConnector()(torch.zeros(2, 8, 4, 4))
     with pytest.raises(ValueError, match=r'C x D with D = 8'):
         CAMConnector()((torch.zeros(2, 8, 4, 4), torch.zeros(5, 6)))
+
+
+def test_ml_decoder_head_has_no_cam():
+    # mmlkd's own ML-Decoder head: queries attend to tokens, no spatial
+    # linear classifier, so no CAM.
+    cfg = linear_classifier()
+    cfg['neck'] = None
+    cfg['head'] = dict(type='MLDecoderHead', num_classes=NUM_CLASSES,
+                       in_channels=64, embed_dims=32, num_heads=2,
+                       ffn_dims=64)
+    with pytest.raises(TypeError, match='MLDecoderHead.*no class activation'):
+        CAMInputsRecorder().initialize(_build(cfg))
