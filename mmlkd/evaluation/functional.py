@@ -238,13 +238,43 @@ def _f1(p: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
 
 
 def _kth_largest(s: torch.Tensor, k: int) -> torch.Tensor:
-    """Each row's ``k``-th highest score, shape ``N x 1``."""
+    """Each row's ``k``-th highest score, shape ``N x 1`` (CPU tensors)."""
     c = s.shape[1]
-    if s.device.type == 'cpu':
-        # numpy's introselect is several times faster than torch.topk here.
-        part = np.partition(s.numpy(), c - k, axis=1)[:, c - k:c - k + 1]
-        return torch.from_numpy(np.ascontiguousarray(part))
-    return s.topk(k, dim=1).values[:, -1:]
+    # numpy's introselect is several times faster than torch.topk here.
+    part = np.partition(s.numpy(), c - k, axis=1)[:, c - k:c - k + 1]
+    return torch.from_numpy(np.ascontiguousarray(part))
+
+
+def _counts(s: torch.Tensor,
+            t: torch.Tensor,
+            thr: float,
+            topk: Optional[int],
+            use_numpy: Optional[bool] = None) -> Tuple[torch.Tensor, ...]:
+    """Per-class TP, FP and number of positives (float64, on s's device).
+
+    ``use_numpy`` defaults to "on the CPU"; tests set it to False to run the
+    torch (CUDA) code on the CPU.
+    """
+    if use_numpy is None:
+        use_numpy = s.device.type == 'cpu'
+    if use_numpy:
+        # numpy: single-threaded, but several times faster than torch's
+        # threaded boolean reductions on a busy 2-core machine.
+        sn, tn = s.numpy(), t.numpy()
+        pred = sn >= thr
+        if topk is not None:
+            pred &= sn >= _kth_largest(s, topk).numpy()
+        pos = tn == 1
+        out = (np.count_nonzero(pred & pos, axis=0),
+               np.count_nonzero(pred & (tn == 0), axis=0),
+               np.count_nonzero(pos, axis=0))
+        return tuple(torch.from_numpy(x).double() for x in out)
+    pred = s >= thr
+    if topk is not None:
+        pred &= s >= s.topk(topk, dim=1).values[:, -1:]
+    pos = t == 1
+    return ((pred & pos).sum(0).double(), (pred & (t == 0)).sum(0).double(),
+            pos.sum(0).double())
 
 
 def multilabel_f1_scores(scores: ArrayLike,
@@ -275,13 +305,8 @@ def multilabel_f1_scores(scores: ArrayLike,
     s, t = check_scores_targets(scores, targets)
     if topk is not None and topk < 1:
         raise ValueError(f'topk must be >= 1, got {topk}')
-    pred = s >= thr
-    if topk is not None and topk < s.shape[1]:
-        pred &= s >= _kth_largest(s, topk)
-    pos = t == 1
-    n_pos = pos.sum(0).double()
-    tp = (pred & pos).sum(0).double()
-    fp = (pred & (t == 0)).sum(0).double()
+    k = topk if topk is not None and topk < s.shape[1] else None
+    tp, fp, n_pos = _counts(s, t, thr, k)
     fn = n_pos - tp
     if class_mask is None:
         mask = n_pos > 0

@@ -216,3 +216,16 @@ def test_topk_ties_at_the_boundary_all_count():
     got = multilabel_f1_scores(scores, targets, thr=0.5, topk=2)
     assert got['OP'] == pytest.approx(2 / 3) and got['OR'] == 1.0
     assert multilabel_f1_scores(scores, targets, thr=0.5, topk=1)['OR'] == 0.5
+
+
+@pytest.mark.parametrize('topk', [None, 2])
+def test_f1_counts_torch_path_equals_numpy_path(topk):
+    from mmlkd.evaluation.functional import _counts
+    rng = np.random.default_rng(7)
+    scores = np.round(rng.random((50, 5)), 1)  # ties at the top-k boundary
+    targets = rng.integers(-1, 2, (50, 5))
+    s, t = check_scores_targets(scores, targets)
+    a = _counts(s, t, 0.35, topk, use_numpy=True)
+    b = _counts(s, t, 0.35, topk, use_numpy=False)
+    for x, y in zip(a, b):
+        assert torch.equal(x, y)
