@@ -5,7 +5,7 @@ import re
 
 import matplotlib.image as mpimg
 
-from conftest import ROOT, TINY_DEMO, run_tool
+from mmlkd_testing import ROOT, TINY_DEMO, run_tool
 
 
 def test_demo_cams_mld_trains_and_draws(tiny_teacher_ckpt, tmp_path):
