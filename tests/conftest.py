@@ -1,44 +1,7 @@
-import os
-import subprocess
-import sys
-from typing import List
-
+"""Session fixtures shared by the tests."""
 import pytest
 
-import mmlkd  # noqa: F401  (applies mmlkd.compat for checkpoint loading)
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-
-# Small enough that a train/val/test round trip takes seconds on 2 cores.
-TINY_DEMO = [
-    'train_dataloader.dataset.num_images=48',
-    'train_dataloader.batch_size=16',
-    'val_dataloader.dataset.num_images=32',
-    'val_dataloader.batch_size=16',
-    'test_dataloader.dataset.num_images=32',
-    'test_dataloader.batch_size=16',
-    'train_cfg.max_epochs=1',
-    'train_cfg.val_interval=1',
-    'default_hooks.logger.interval=1',
-]
-
-
-def run_tool(args: List[str], timeout: int = 300, env_extra=None,
-             check: bool = True) -> subprocess.CompletedProcess:
-    """Run a repo tool (python script or shell script) from the repo root."""
-    env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
-    env['PYTHON'] = sys.executable
-    if env_extra:
-        env.update(env_extra)
-    cmd = (['bash'] + args) if args[0].endswith('.sh') else [sys.executable
-                                                             ] + args
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
-    if check and proc.returncode != 0:
-        raise AssertionError(
-            f'{" ".join(args)} failed ({proc.returncode}):\n'
-            f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
-    return proc
+from mmlkd_testing import TINY_DEMO, run_tool
 
 
 @pytest.fixture(scope='session')

@@ -6,7 +6,7 @@ from mmengine.config import Config
 import mmlkd  # noqa: F401
 from mmlkd.utils.config_checks import (ConfigError, check_class_counts,
                                        check_config)
-from conftest import ROOT
+from mmlkd_testing import ROOT
 
 
 def _mld_cfg() -> Config:

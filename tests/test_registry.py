@@ -25,7 +25,7 @@ def test_config_custom_imports_register_components(tmp_path):
 
 
 def test_unknown_type_names_the_config_and_type(tmp_path):
-    from conftest import run_tool
+    from mmlkd_testing import run_tool
     cfg_file = tmp_path / 'bad.py'
     cfg_file.write_text(
         f"_base_ = ['{ROOT}/configs/demo/mld.py']\n"

@@ -60,9 +60,14 @@ def check_scores_targets(scores: ArrayLike,
     elif s.dtype in (torch.float16, torch.bfloat16):
         # Widening is exact, so ties and order are unchanged.
         s = s.float()
+    # numpy for CPU tensors (zero-copy views): torch's threaded reductions
+    # are slow on a busy 2-core machine, and these run on every evaluation.
+    cpu = s.device.type == 'cpu'
     # One reduction instead of a full boolean mask in the common case; the
     # sum is NaN with any NaN cell (or with +inf and -inf, checked exactly).
-    if bool(torch.isnan(s.sum())):
+    with np.errstate(invalid='ignore'):  # inf - inf: checked below
+        total = float(s.numpy().sum()) if cpu else float(s.sum())
+    if np.isnan(total):
         nan = torch.isnan(s)
         if bool(nan.any()):
             n, c = (int(v) for v in nan.nonzero()[0])
@@ -80,14 +85,18 @@ def check_scores_targets(scores: ArrayLike,
                 f'targets must be in {{-1 (ignored), 0, 1}}; found {vals}')
         t = t.to(torch.int8)
     elif t.numel():
-        lo, hi = torch.aminmax(t)
+        if cpu:
+            lo, hi = t.numpy().min(), t.numpy().max()
+        else:
+            lo, hi = torch.aminmax(t)
         if int(lo) < -1 or int(hi) > 1:
             bad = (t < -1) | (t > 1)
             vals = t[bad].unique()[:5].tolist()
             raise ValueError(
                 f'targets must be in {{-1 (ignored), 0, 1}}; found {vals}')
         # int8 makes the transposed reads of the targets 8x cheaper.
-        t = t.to(torch.int8)
+        t = torch.from_numpy(t.numpy().astype(np.int8, copy=False)) \
+            if cpu else t.to(torch.int8)
     return s, t
 
 
@@ -237,6 +246,46 @@ def _f1(p: torch.Tensor, r: torch.Tensor) -> torch.Tensor:
     return _safe_div(2 * p * r, p + r)
 
 
+def _kth_largest(s: torch.Tensor, k: int) -> torch.Tensor:
+    """Each row's ``k``-th highest score, shape ``N x 1`` (CPU tensors)."""
+    c = s.shape[1]
+    # numpy's introselect is several times faster than torch.topk here.
+    part = np.partition(s.numpy(), c - k, axis=1)[:, c - k:c - k + 1]
+    return torch.from_numpy(np.ascontiguousarray(part))
+
+
+def _counts(s: torch.Tensor,
+            t: torch.Tensor,
+            thr: float,
+            topk: Optional[int],
+            use_numpy: Optional[bool] = None) -> Tuple[torch.Tensor, ...]:
+    """Per-class TP, FP and number of positives (float64, on s's device).
+
+    ``use_numpy`` defaults to "on the CPU"; tests set it to False to run the
+    torch (CUDA) code on the CPU.
+    """
+    if use_numpy is None:
+        use_numpy = s.device.type == 'cpu'
+    if use_numpy:
+        # numpy: single-threaded, but several times faster than torch's
+        # threaded boolean reductions on a busy 2-core machine.
+        sn, tn = s.numpy(), t.numpy()
+        pred = sn >= thr
+        if topk is not None:
+            pred &= sn >= _kth_largest(s, topk).numpy()
+        pos = tn == 1
+        out = (np.count_nonzero(pred & pos, axis=0),
+               np.count_nonzero(pred & (tn == 0), axis=0),
+               np.count_nonzero(pos, axis=0))
+        return tuple(torch.from_numpy(x).double() for x in out)
+    pred = s >= thr
+    if topk is not None:
+        pred &= s >= s.topk(topk, dim=1).values[:, -1:]
+    pos = t == 1
+    return ((pred & pos).sum(0).double(), (pred & (t == 0)).sum(0).double(),
+            pos.sum(0).double())
+
+
 def multilabel_f1_scores(scores: ArrayLike,
                          targets: ArrayLike,
                          thr: float = 0.5,
@@ -250,44 +299,40 @@ def multilabel_f1_scores(scores: ArrayLike,
         targets: ``N x C`` in ``{-1, 0, 1}``; ``-1`` cells are not counted.
         thr: the threshold (0.5 for sigmoid probabilities).
         topk: when set, additionally require the label to be among the
-            image's ``topk`` highest scores (ties broken by ``torch.topk``).
+            image's ``topk`` highest scores, i.e. its score is ``>=`` the
+            image's ``topk``-th highest score (labels tied with that score
+            all count, so the result does not depend on a tie-break order).
         class_mask: optional ``C`` booleans, the classes averaged in
             ``CP``/``CR`` (default: classes with at least one positive, the
             same classes as mAP). ``OP``/``OR`` always pool every class.
 
     Per-class precision of a class never predicted and recall of a class
-    without positives are 0 (``0/0 = 0``); ``CF1 = 2 CP CR / (CP + CR)``.
+    without positives are 0 (``0/0 = 0``); ``CF1 = 2 CP CR / (CP + CR)``,
+    the F1 of the mean precision and mean recall (not the mean of per-class
+    F1s).
     """
     s, t = check_scores_targets(scores, targets)
-    pred = s >= thr
-    if topk is not None:
-        if topk < 1:
-            raise ValueError(f'topk must be >= 1, got {topk}')
-        k = min(topk, s.shape[1])
-        top = torch.zeros_like(pred)
-        top.scatter_(1, s.topk(k, dim=1).indices, True)
-        pred &= top
-    pos = t == 1
-    neg = t == 0
-    tp = (pred & pos).sum(0).double()
-    fp = (pred & neg).sum(0).double()
-    fn = (~pred & pos).sum(0).double()
+    if topk is not None and topk < 1:
+        raise ValueError(f'topk must be >= 1, got {topk}')
+    k = topk if topk is not None and topk < s.shape[1] else None
+    tp, fp, n_pos = _counts(s, t, thr, k)
+    fn = n_pos - tp
     if class_mask is None:
-        mask = pos.any(0)
+        mask = n_pos > 0
     else:
         mask = _as_tensor(class_mask, 'class_mask').to(s.device).bool()
         if mask.shape != (s.shape[1], ):
             raise ValueError(f'class_mask must have shape ({s.shape[1]},), '
                              f'got {tuple(mask.shape)}')
-    n_cls = int(mask.sum())
-    if n_cls == 0:
-        cp = cr = torch.tensor(float('nan'), dtype=torch.float64)
+    if not bool(mask.any()):
+        nan = float('nan')
+        cp = cr = cf1 = torch.tensor(nan, dtype=torch.float64)
     else:
         cp = _safe_div(tp, tp + fp)[mask].mean()
         cr = _safe_div(tp, tp + fn)[mask].mean()
+        cf1 = _f1(cp, cr)
     op = _safe_div(tp.sum(), tp.sum() + fp.sum())
     orc = _safe_div(tp.sum(), tp.sum() + fn.sum())
-    cf1 = _f1(cp, cr) if n_cls else cp
     return dict(
         CP=float(cp),
         CR=float(cr),

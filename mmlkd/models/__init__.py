@@ -1,1 +1,1 @@
-from . import algorithms, connectors, heads, losses  # noqa: F401
+from . import algorithms, connectors, heads, losses, recorders  # noqa: F401

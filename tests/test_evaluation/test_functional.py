@@ -206,3 +206,26 @@ def test_f1_against_slow_loop(topk):
                                class_mask=all_cls)
     assert got == pytest.approx(slow_f1(scores, targets, 0.4, topk, all_cls),
                                 abs=1e-12)
+
+
+def test_topk_ties_at_the_boundary_all_count():
+    # Top-2 of (0.9, 0.7, 0.7, 0.1): the two 0.7 tie for second place, both
+    # are predicted (no arbitrary tie-break): TP 2 (classes 0, 1), FP 1.
+    scores = np.array([[0.9, 0.7, 0.7, 0.1]])
+    targets = np.array([[1, 1, 0, 0]])
+    got = multilabel_f1_scores(scores, targets, thr=0.5, topk=2)
+    assert got['OP'] == pytest.approx(2 / 3) and got['OR'] == 1.0
+    assert multilabel_f1_scores(scores, targets, thr=0.5, topk=1)['OR'] == 0.5
+
+
+@pytest.mark.parametrize('topk', [None, 2])
+def test_f1_counts_torch_path_equals_numpy_path(topk):
+    from mmlkd.evaluation.functional import _counts
+    rng = np.random.default_rng(7)
+    scores = np.round(rng.random((50, 5)), 1)  # ties at the top-k boundary
+    targets = rng.integers(-1, 2, (50, 5))
+    s, t = check_scores_targets(scores, targets)
+    a = _counts(s, t, 0.35, topk, use_numpy=True)
+    b = _counts(s, t, 0.35, topk, use_numpy=False)
+    for x, y in zip(a, b):
+        assert torch.equal(x, y)

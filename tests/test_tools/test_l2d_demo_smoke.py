@@ -3,7 +3,7 @@ import re
 
 import torch
 
-from conftest import TINY_DEMO, run_tool
+from mmlkd_testing import TINY_DEMO, run_tool
 
 
 def _map(log: str, teacher: bool) -> float:

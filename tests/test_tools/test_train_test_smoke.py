@@ -5,7 +5,7 @@ import pickle
 
 import torch
 
-from conftest import TINY_DEMO, run_tool
+from mmlkd_testing import TINY_DEMO, run_tool
 
 
 def test_teacher_trains_validates_and_saves(tiny_teacher_ckpt):

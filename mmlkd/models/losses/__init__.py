@@ -1,5 +1,6 @@
 """Distillation losses (registered in mmrazor MODELS on import)."""
 from .binary_kd_loss import BinaryKDLoss
+from .cam_distill_loss import CAMDistillLoss
 from .clkd_loss import CLKDLoss
 from .led_loss import LEDLoss
 from .mld_loss import MLDLoss
@@ -8,6 +9,6 @@ from .pkt_loss import PKTLoss
 from .stkd_loss import STKDLoss
 
 __all__ = [
-    'BinaryKDLoss', 'CLKDLoss', 'LEDLoss', 'MLDLoss', 'PartialSoftmaxKDLoss',
-    'PKTLoss', 'STKDLoss'
+    'BinaryKDLoss', 'CAMDistillLoss', 'CLKDLoss', 'LEDLoss', 'MLDLoss',
+    'PartialSoftmaxKDLoss', 'PKTLoss', 'STKDLoss'
 ]

@@ -1,0 +1,313 @@
+"""Draw the class activation maps of a teacher and a student side by side.
+
+    python tools/visualization/vis_cam.py \
+        --teacher TEACHER_CONFIG [TEACHER_CKPT] \
+        --student STUDENT_CONFIG [STUDENT_CKPT] \
+        (IMAGE ... | --demo N) [--out cam_grid.png] [--topk 2]
+
+    python tools/visualization/vis_cam.py \
+        --distill DISTILL_CONFIG DISTILL_CKPT --demo 6
+
+A config is either a plain mmpretrain classifier config (its checkpoint holds
+``backbone.* / neck.* / head.*``) or an mmrazor distillation config
+(``SingleTeacherDistill``): then ``--teacher`` takes its ``model.teacher`` and
+the checkpoint's ``teacher.*`` weights, ``--student`` its
+``model.architecture`` and the ``architecture.*`` weights; ``--distill`` sets
+both from one config and checkpoint. A missing checkpoint leaves the model
+randomly initialised (a warning says so).
+
+Images are either file paths, run through the student config's test pipeline
+(its file-loading step replaced by reading the path), or ``--demo N``: the
+first N images of the student config's test dataset (the embedded
+``DemoShapes`` data for the demo configs). Each row of the PNG is one image
+with its ground truth (when known) and, for the teacher's ``topk`` most
+probable classes, the teacher's and the student's CAM over the image with
+both models' probabilities. CAMs come from
+:class:`mmlkd.models.recorders.CAMInputsRecorder` and
+:class:`mmlkd.models.connectors.CAMConnector`, the same code that the CAM
+distillation trains with, so only heads that have a CAM are accepted.
+"""
+import argparse
+import copy
+import os.path as osp
+import sys
+import textwrap
+import warnings
+from typing import List, Optional, Sequence, Tuple
+
+import matplotlib
+
+matplotlib.use('Agg')  # no display on training machines
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import torch  # noqa: E402
+import torch.nn.functional as F  # noqa: E402
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, REPO_ROOT)
+
+import mmlkd  # noqa: E402,F401  (compat fixes, registries)
+from mmlkd.models.connectors import CAMConnector  # noqa: E402
+from mmlkd.models.recorders import CAMInputsRecorder  # noqa: E402
+
+PREFIX = {'teacher': 'teacher.', 'student': 'architecture.'}
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Teacher and student CAMs side by side in a PNG grid')
+    parser.add_argument('images', nargs='*', help='image files')
+    parser.add_argument('--teacher', nargs='+', metavar='CFG [CKPT]',
+                        help='teacher config and optional checkpoint')
+    parser.add_argument('--student', nargs='+', metavar='CFG [CKPT]',
+                        help='student config and optional checkpoint')
+    parser.add_argument('--distill', nargs='+', metavar='CFG [CKPT]',
+                        help='distillation config (and checkpoint) giving '
+                        'both teacher and student')
+    parser.add_argument('--demo', type=int, default=0, metavar='N',
+                        help='take the first N images of the student '
+                        "config's test dataset")
+    parser.add_argument('--out', default='cam_grid.png', help='output PNG')
+    parser.add_argument('--topk', type=int, default=2,
+                        help="classes shown per image (teacher's top-k)")
+    parser.add_argument('--channel-order', choices=['auto', 'rgb', 'bgr'],
+                        default='auto',
+                        help='channel order of the pipeline output; auto: '
+                        'bgr when the data preprocessor converts to RGB or '
+                        'the pipeline loads files, else rgb')
+    parser.add_argument('--device', default='cpu')
+    args = parser.parse_args(argv)
+    if args.distill:
+        if args.teacher or args.student:
+            parser.error('--distill replaces --teacher and --student')
+        args.teacher = args.student = args.distill
+    if not args.teacher or not args.student:
+        parser.error('give --teacher and --student, or --distill')
+    for name in ('teacher', 'student', 'distill'):
+        value = getattr(args, name)
+        if value and len(value) > 2:
+            parser.error(f'--{name} takes a config and at most one checkpoint')
+    if bool(args.images) == bool(args.demo):
+        parser.error('give image paths or --demo N (one of them)')
+    if args.topk < 1:
+        parser.error('--topk must be >= 1')
+    return args
+
+
+def load_config(path: str):
+    from mmengine.config import Config
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'vis_cam: no such config {path!r}')
+    return Config.fromfile(path)
+
+
+def classifier_cfg(cfg, role: str) -> Tuple[dict, Optional[str]]:
+    """The classifier config of ``role`` and its checkpoint key prefix."""
+    model = copy.deepcopy(cfg.model)
+    top_dp = cfg.get('data_preprocessor')
+    if 'architecture' in model:  # an mmrazor distillation algorithm
+        sub = model['teacher'] if role == 'teacher' else model['architecture']
+        if not isinstance(sub, dict):
+            key = 'teacher' if role == 'teacher' else 'architecture'
+            raise TypeError(f'vis_cam: model.{key} must be a config dict, '
+                            f'got {type(sub).__name__}')
+        dp = model.get('data_preprocessor') or top_dp
+        prefix = PREFIX[role]
+    else:
+        sub, dp, prefix = model, model.get('data_preprocessor') or top_dp, None
+    sub = copy.deepcopy(sub)
+    if dp is not None:
+        sub['data_preprocessor'] = dp
+    return sub, prefix
+
+
+def load_weights(model: torch.nn.Module, ckpt_path: str,
+                 prefix: Optional[str]) -> None:
+    """Load a plain classifier state dict, or the ``prefix`` part of one."""
+    from mmengine.runner.checkpoint import _load_checkpoint
+    if not osp.isfile(ckpt_path):
+        raise FileNotFoundError(f'vis_cam: no such checkpoint {ckpt_path!r}')
+    ckpt = _load_checkpoint(ckpt_path, map_location='cpu')
+    state = ckpt.get('state_dict', ckpt)
+    if prefix and any(k.startswith(prefix) for k in state):
+        state = {k[len(prefix):]: v for k, v in state.items()
+                 if k.startswith(prefix)}
+    state = {k: v for k, v in state.items()
+             if not k.startswith('data_preprocessor.')}
+    missing, unexpected = model.load_state_dict(state, strict=False)
+    if missing or unexpected:
+        raise KeyError(
+            f'vis_cam: checkpoint {ckpt_path!r} does not fit the model '
+            f'(prefix {prefix!r}): missing {missing[:5]}, unexpected '
+            f'{unexpected[:5]}')
+
+
+def build_classifier(cfg, ckpt: Optional[str], role: str, device: str):
+    from mmpretrain.registry import MODELS
+    sub, prefix = classifier_cfg(cfg, role)
+    model = MODELS.build(sub)
+    if ckpt:
+        load_weights(model, ckpt, prefix)
+    else:
+        # No init_weights(): a Pretrained init_cfg would try to download.
+        warnings.warn(f'vis_cam: no {role} checkpoint, weights are random')
+    return model.to(device).eval()
+
+
+def class_names(cfg, dataset, num_classes: int) -> List[str]:
+    names = None
+    if dataset is not None:
+        names = dataset.metainfo.get('classes')
+    else:
+        from mmpretrain.registry import DATASETS
+        ds_cfg = cfg.get('test_dataloader', {}).get('dataset', {})
+        ds_cls = DATASETS.get(ds_cfg.get('type', '')) if ds_cfg else None
+        names = getattr(ds_cls, 'METAINFO', {}).get('classes')
+    if not names or len(names) != num_classes:
+        names = [str(i) for i in range(num_classes)]
+    return list(names)
+
+
+def load_samples(args, cfg):
+    """Packed samples ``(inputs CHW, gt label list or None, title)``."""
+    from mmengine.dataset import Compose
+    from mmpretrain.registry import DATASETS
+    loader = cfg.get('test_dataloader') or cfg.get('val_dataloader')
+    if loader is None:
+        raise KeyError('vis_cam: the student config has no test_dataloader '
+                       'to take the pipeline (or --demo images) from')
+    ds_cfg = copy.deepcopy(loader['dataset'])
+    if args.demo:
+        dataset = DATASETS.build(ds_cfg)
+        n = min(args.demo, len(dataset))
+        samples = []
+        for i in range(n):
+            item = dataset[i]
+            gt = item['data_samples'].get('gt_label')
+            samples.append((item['inputs'],
+                            None if gt is None else gt.tolist(), f'#{i}'))
+        return samples, dataset
+    pipeline = [t for t in ds_cfg.get('pipeline', [])
+                if t.get('type') != 'LoadImageFromFile']
+    from mmpretrain.registry import TRANSFORMS
+
+    # Built from mmpretrain's registry directly: setting a global default
+    # scope here would leak into whatever runs next in the process.
+    pipeline = Compose([TRANSFORMS.build(t) for t in pipeline])
+    import mmcv
+    order = channel_order(args, cfg)
+    samples = []
+    for path in args.images:
+        if not osp.isfile(path):
+            raise FileNotFoundError(f'vis_cam: no such image {path!r}')
+        img = mmcv.imread(path, channel_order=order)
+        item = pipeline(dict(img=img, img_path=path, img_shape=img.shape[:2],
+                             ori_shape=img.shape[:2]))
+        samples.append((item['inputs'], None, osp.basename(path)))
+    return samples, None
+
+
+def channel_order(args, cfg) -> str:
+    if args.channel_order != 'auto':
+        return args.channel_order
+    dp = classifier_cfg(cfg, 'student')[0].get('data_preprocessor') or {}
+    loader = cfg.get('test_dataloader') or {}
+    pipeline = loader.get('dataset', {}).get('pipeline', [])
+    loads_files = any(t.get('type') == 'LoadImageFromFile' for t in pipeline)
+    return 'bgr' if dp.get('to_rgb') or loads_files else 'rgb'
+
+
+@torch.no_grad()
+def cams_and_probs(model, inputs: torch.Tensor, device: str):
+    """CAMs ``C x h x w`` and sigmoid probabilities ``C`` of one image."""
+    recorder = CAMInputsRecorder('backbone', 'head')
+    recorder.initialize(model)
+    data = model.data_preprocessor(
+        dict(inputs=[inputs.to(device)], data_samples=None), False)
+    with recorder:
+        logits = model(data['inputs'], mode='tensor')
+    cams = CAMConnector()(recorder.get_record_data())
+    recorder.remove_hook()  # leave the model as it was
+    return cams[0].float().cpu(), torch.sigmoid(logits[0].float()).cpu()
+
+
+def overlay(ax, img: np.ndarray, cam: torch.Tensor, title: str) -> None:
+    heat = F.interpolate(cam[None, None], size=img.shape[:2],
+                         mode='bilinear', align_corners=False)[0, 0]
+    # Each map is stretched to [0, 1]: teacher and student CAMs live on
+    # different scales, and where they peak is what the picture compares.
+    heat = (heat - heat.min()) / (heat.max() - heat.min()).clamp(min=1e-12)
+    ax.imshow(img)
+    ax.imshow(heat.numpy(), cmap='jet', alpha=0.45)
+    ax.set_title(title, fontsize=7)
+    ax.axis('off')
+
+
+def draw(rows, names: List[str], topk: int, out: str) -> None:
+    cols = 1 + 2 * topk
+    fig, axes = plt.subplots(len(rows), cols, squeeze=False,
+                             figsize=(1.9 * cols, 2.1 * len(rows)))
+    for r, (img, gt, title, (cam_t, p_t), (cam_s, p_s)) in enumerate(rows):
+        ax = axes[r, 0]
+        ax.imshow(img)
+        ax.axis('off')
+        lines = [title]
+        if gt is not None:
+            lines.append(textwrap.fill(
+                'GT: ' + (', '.join(names[i] for i in gt) or '-'), width=30))
+        ax.set_title('\n'.join(lines), fontsize=7)
+        classes = p_t.topk(min(topk, p_t.numel())).indices.tolist()
+        for j in range(topk):
+            for k, (who, cam, p) in enumerate((('T', cam_t, p_t),
+                                                ('S', cam_s, p_s))):
+                ax = axes[r, 1 + 2 * j + k]
+                if j >= len(classes):
+                    ax.axis('off')
+                    continue
+                c = classes[j]
+                overlay(ax, img, cam[c],
+                        f'{who}: {names[c]}\nT {p_t[c]:.2f} / S {p_s[c]:.2f}')
+    fig.tight_layout()
+    fig.savefig(out, dpi=110)
+    plt.close(fig)
+
+
+def to_display(inputs: torch.Tensor, order: str) -> np.ndarray:
+    img = inputs.permute(1, 2, 0).cpu().numpy()
+    if img.dtype != np.uint8:
+        img = np.clip(img, 0, 255).astype(np.uint8)
+    if img.shape[2] == 3 and order == 'bgr':
+        img = img[..., ::-1]
+    return np.ascontiguousarray(img)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> str:
+    args = parse_args(argv)
+    t_cfg, s_cfg = load_config(args.teacher[0]), load_config(args.student[0])
+    teacher = build_classifier(t_cfg, (args.teacher[1:] or [None])[0],
+                               'teacher', args.device)
+    student = build_classifier(s_cfg, (args.student[1:] or [None])[0],
+                               'student', args.device)
+    samples, dataset = load_samples(args, s_cfg)
+    order = channel_order(args, s_cfg)
+    rows = []
+    for inputs, gt, title in samples:
+        t = cams_and_probs(teacher, inputs, args.device)
+        s = cams_and_probs(student, inputs, args.device)
+        if t[1].numel() != s[1].numel():
+            raise ValueError(
+                f'vis_cam: teacher has {t[1].numel()} classes, student '
+                f'{s[1].numel()}; they must agree')
+        rows.append((to_display(inputs, order), gt, title, t, s))
+    names = class_names(s_cfg, dataset, rows[0][3][1].numel())
+    out_dir = osp.dirname(osp.abspath(args.out))
+    if not osp.isdir(out_dir):
+        raise FileNotFoundError(f'vis_cam: output folder {out_dir!r} missing')
+    draw(rows, names, args.topk, args.out)
+    print(f'vis_cam: wrote {args.out}')
+    return args.out
+
+
+if __name__ == '__main__':
+    main()
