@@ -6,7 +6,7 @@ import os
 import shutil
 import sys
 
-from conftest import ROOT, run_tool
+from mmlkd_testing import ROOT, run_tool
 
 sys.path.insert(0, os.path.join(ROOT, 'tools', 'benchmark'))
 import quality  # noqa: E402
@@ -21,12 +21,21 @@ def test_quality_tiny_end_to_end_and_resume(tiny_teacher_ckpt, tmp_path):
     # The conftest teacher is what this run would train (TINY_DEMO: 48
     # images, 1 epoch): placed where the benchmark looks, it is reused.
     (work / 'teacher').mkdir(parents=True)
-    shutil.copy(tiny_teacher_ckpt, work / 'teacher' / 'epoch_1.pth')
+    teacher = work / 'teacher' / 'epoch_1.pth'
+    shutil.copy(tiny_teacher_ckpt, teacher)
+    # Scores cached for exactly this checkpoint are reused, not recomputed
+    # (and the test saves a tools/test.py run).
+    cached = dict(mAP=11.11, CF1=22.22, OF1=33.33)
+    (work / 'teacher' / 'scores.json').write_text(json.dumps(dict(
+        checkpoint=str(teacher), metrics=cached, seconds=1.0,
+        mtime=os.path.getmtime(teacher))))
 
     proc = run_tool(['tools/benchmark/quality.py', '--work-dir', str(work)]
                     + TINY, timeout=300)
     out = proc.stdout
     assert 'reusing' in out and 'teacher' in out
+    assert 'score teacher' not in out
+    assert '4 jobs to do' in out
     for run in ('student_alone/seed5', 'kd/seed5'):
         assert f'done train {run}' in out, out[-3000:]
         assert (work / run / 'epoch_1.pth').is_file()
@@ -44,6 +53,8 @@ def test_quality_tiny_end_to_end_and_resume(tiny_teacher_ckpt, tmp_path):
     for name in ('student_alone', 'kd'):
         with open(work / name / 'seed5' / 'scores.json') as f:
             scores[name] = json.load(f)['metrics']
+    assert rows[2].startswith('| teacher (linear head) | 1 | 11.11 | 22.22 '
+                              '| 33.33 |')
     kd_row = rows[-1].split('|')
     assert float(kd_row[3]) == round(scores['kd']['mAP'], 2)
     gain = scores['kd']['mAP'] - scores['student_alone']['mAP']

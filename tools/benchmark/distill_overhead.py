@@ -36,6 +36,7 @@ import os.path as osp
 import statistics
 import sys
 import time
+from functools import partial
 from typing import Callable, Dict, List, Optional
 
 import torch
@@ -161,13 +162,15 @@ def _sync(device: str) -> None:
 
 def make_steps(algorithm, ow_distill, teacher, student, ow_student, data,
                device: str, amp: Optional[str]) -> Dict[str, Callable]:
+    """Steps taking a fresh copy of the batch, as a data loader delivers it
+    (the preprocessor writes ``gt_score`` into the samples it gets)."""
     with torch.no_grad():
         teacher_batch = student.data_preprocessor(copy.deepcopy(data), True)
 
-    def distill():
-        algorithm.train_step(copy.copy(data), ow_distill)
+    def distill(batch):
+        algorithm.train_step(batch, ow_distill)
 
-    def teacher_forward():
+    def teacher_forward(_batch):
         with torch.no_grad(), torch.autocast(
                 device_type=device.split(':')[0],
                 dtype=getattr(torch, amp or 'float32'),
@@ -175,22 +178,23 @@ def make_steps(algorithm, ow_distill, teacher, student, ow_student, data,
             teacher(teacher_batch['inputs'], teacher_batch['data_samples'],
                     mode='tensor')
 
-    def student_step():
-        student.train_step(copy.copy(data), ow_student)
+    def student_step(batch):
+        student.train_step(batch, ow_student)
 
     return dict(distill=distill, teacher=teacher_forward,
                 student=student_step)
 
 
-def time_steps(steps: Dict[str, Callable], reps: int, warmup: int,
-               device: str) -> Dict[str, float]:
+def time_steps(steps: Dict[str, Callable], data: Dict, reps: int,
+               warmup: int, device: str) -> Dict[str, float]:
     """Median seconds of each step, the steps run in turn rep by rep."""
     times: Dict[str, List[float]] = {k: [] for k in steps}
     for rep in range(warmup + reps):
         for name, fn in steps.items():
+            batch = copy.deepcopy(data)  # outside the timed region
             _sync(device)
             t0 = time.perf_counter()
-            fn()
+            fn(batch)
             _sync(device)
             if rep >= warmup:
                 times[name].append(time.perf_counter() - t0)
@@ -226,15 +230,15 @@ def bench_config(name: str, path: str, args, amp: Optional[str] = None,
     data = batch_fn(cfg) if batch_fn else demo_batch(cfg, args.batch)
     steps = make_steps(algorithm, ow_d, teacher, student, ow_s, data,
                        args.device, amp)
-    t = time_steps(steps, args.reps, args.warmup, args.device)
+    t = time_steps(steps, data, args.reps, args.warmup, args.device)
     ref = t['teacher'] + t['student']
     row = dict(method=name, config=path, batch=args.batch,
                distill_ms=1e3 * t['distill'], teacher_ms=1e3 * t['teacher'],
                student_ms=1e3 * t['student'], ratio=t['distill'] / ref)
     if not args.no_memory:
-        mem_d = peak_memory(steps['distill'], args.device)
-        mem_t = peak_memory(steps['teacher'], args.device)
-        mem_s = peak_memory(steps['student'], args.device)
+        mem_d, mem_t, mem_s = (
+            peak_memory(partial(steps[k], copy.deepcopy(data)), args.device)
+            for k in ('distill', 'teacher', 'student'))
         # The teacher's activations are freed before the student runs, so the
         # reference peak is the larger of the two.
         mem_ref = max(mem_t, mem_s)
