@@ -49,12 +49,23 @@ def parse_partial_softmax(out: str, _json) -> List[Ratio]:
 
 def parse_map(out: str, _json) -> List[Ratio]:
     rows = re.findall(
-        r'^(.*?)\s+[0-9.]+ ms\s+[0-9.]+ ms\s+x\s*([0-9.]+) vs mmlkd', out,
+        r'^(.*?)\s+([0-9.]+) ms\s+[0-9.]+ ms\s+x\s*([0-9.]+) vs mmlkd', out,
         re.M)
-    # The first row is mmlkd's average_precision itself (x1.00).
-    return [Ratio('mAP evaluator', f'{name.strip()} / mmlkd '
-                  'average_precision', float(v), 'peer time / ours')
-            for name, v in rows[1:]]
+    if not rows:
+        return []
+    # The first row is mmlkd's average_precision itself (x1.00); its time
+    # has an absolute target, printed by the benchmark.
+    ours, ms, _ = rows[0]
+    target = re.search(r'target: mmlkd <= ([0-9.]+) ms', out)
+    found = [Ratio('mAP evaluator', f'{ours.strip()} time (ms, not a ratio)',
+                   float(ms), f'goal <= {target.group(1)} ms' if target
+                   else 'absolute time')]
+    for name, _, v in rows[1:]:
+        reading = ('full metric / AP alone' if name.startswith('mmlkd')
+                   else 'peer time / ours, higher is better')
+        found.append(Ratio('mAP evaluator', f'{name.strip()} / '
+                           f'{ours.strip()}', float(v), reading))
+    return found
 
 
 def parse_overhead(out: str, rows: Optional[list]) -> List[Ratio]:
