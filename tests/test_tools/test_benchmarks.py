@@ -1,0 +1,131 @@
+"""The benchmark tools work (not how fast anything is): distill_overhead's
+reference is the same student and teacher, its memory probe sees
+allocations, --coco refuses a CPU; run_all reads every benchmark's ratios
+and fails loudly on a broken one."""
+import json
+import os
+import sys
+
+import pytest
+import torch
+
+from conftest import ROOT
+
+sys.path.insert(0, os.path.join(ROOT, 'tools', 'benchmark'))
+import distill_overhead  # noqa: E402
+import run_all  # noqa: E402
+
+
+def test_reference_models_compute_what_the_algorithm_does():
+    cfg = distill_overhead.load_cfg('configs/fitnet/demo_fitnet.py', 8)
+    algorithm, _, teacher, student, _ = distill_overhead.build_pair(
+        cfg, 'cpu', None)
+    data = distill_overhead.demo_batch(cfg, 8)
+    batch = student.data_preprocessor(data, False)
+    algorithm.eval()
+    student.eval()
+    teacher.eval()
+    with torch.no_grad():
+        torch.testing.assert_close(
+            student(batch['inputs'], mode='tensor'),
+            algorithm.student(batch['inputs'], mode='tensor'))
+        torch.testing.assert_close(
+            teacher(batch['inputs'], mode='tensor'),
+            algorithm.teacher(batch['inputs'], mode='tensor'))
+    assert not any(p.requires_grad for p in teacher.parameters())
+    # The reference student carries no recorder hooks.
+    assert all(not m._forward_hooks for m in student.modules())
+
+
+def test_overhead_rows_for_two_methods(tmp_path):
+    out = tmp_path / 'rows.json'
+    rows = distill_overhead.main(['--methods', 'kd', 'stkd', '--batch', '8',
+                                  '--reps', '1', '--warmup', '0',
+                                  '--json', str(out)])
+    assert [r['method'] for r in rows] == ['kd', 'stkd']
+    for r in rows:
+        assert r['ratio'] == pytest.approx(
+            r['distill_ms'] / (r['teacher_ms'] + r['student_ms']))
+        assert r['distill_mib'] > 0 and r['reference_mib'] > 0
+    assert json.loads(out.read_text()) == rows
+
+
+def test_peak_memory_sees_a_known_allocation():
+    def fn():
+        a = torch.ones(4, 2**18)  # 4 MiB
+        b = torch.ones(2, 2**18)  # 2 MiB, both alive
+        del a, b
+
+    peak = distill_overhead.peak_memory(fn, 'cpu') / 2**20
+    assert 6.0 <= peak < 7.0
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason='has a GPU')
+def test_coco_mode_refuses_without_a_gpu():
+    with pytest.raises(SystemExit, match='needs a CUDA GPU'):
+        distill_overhead.main(['--coco'])
+    with pytest.raises(SystemExit, match='no CUDA GPU'):
+        distill_overhead.main(['--device', 'cuda'])
+
+
+# Output as the benchmarks print it (format strings copied from each).
+LED_OUT = """B=64 C=80 D=768 positives/image=2.92 device=cpu threads=1
+loop    fwd+bwd:    999.68 ms  value 46.902451
+LEDLoss fwd+bwd:     27.18 ms  value 46.902473
+speed-up: 36.8x
+"""
+PSKD_OUT = """batched O(BC)    1.00x  (1.599 ms)
+masked B x C x C 12.97x
+python loop      50.97x
+"""
+MAP_OUT = (
+    f'{"mmlkd average_precision":58s} {12.3:9.1f} ms {11.0:9.1f} ms  '
+    f'x{1.0:6.2f} vs mmlkd   max |AP - sklearn| = 1.0e-07\n'
+    f'{"scikit-learn per-class loop":58s} {200.5:9.1f} ms {190.0:9.1f} ms  '
+    f'x{16.3:6.2f} vs mmlkd   max |AP - sklearn| = 0.0e+00\n')
+
+
+def test_parsers_read_each_benchmark():
+    assert [r.value for r in run_all.parse_led(LED_OUT, None)] == [36.8]
+    assert [(r.what, r.value) for r in
+            run_all.parse_partial_softmax(PSKD_OUT, None)] == [
+                ('masked B x C x C / batched O(BC)', 12.97),
+                ('python loop / batched O(BC)', 50.97)]
+    got = run_all.parse_map(MAP_OUT, None)
+    assert [(r.what, r.value) for r in got] == [
+        ('scikit-learn per-class loop / mmlkd average_precision', 16.3)]
+    rows = [dict(method='kd', ratio=1.04, distill_mib=20.0,
+                 reference_mib=18.0, mem_ratio=20 / 18)]
+    got = run_all.parse_overhead('', rows)
+    assert [r.value for r in got] == [1.04, pytest.approx(20 / 18)]
+
+
+def test_run_all_collects_ratios_and_fails_on_a_broken_benchmark(
+        tmp_path, monkeypatch, capsys):
+    good = tmp_path / 'good.py'
+    good.write_text('print("speed-up: 3.5x")\n')
+    silent = tmp_path / 'silent.py'
+    silent.write_text('print("nothing to see")\n')
+    broken = tmp_path / 'broken.py'
+    broken.write_text('raise SystemExit(3)\n')
+    benches = [
+        run_all.Bench('good', str(good), run_all.parse_led, []),
+        run_all.Bench('absent', str(tmp_path / 'nope.py'), run_all.parse_led,
+                      [], optional=True),
+    ]
+    monkeypatch.setattr(run_all, 'BENCHES', benches)
+    out = tmp_path / 'summary.md'
+    assert run_all.main(['--out', str(out)]) == 0
+    summary = out.read_text()
+    assert '| LEDLoss | per-set Python loop / batched LEDLoss (fwd+bwd) | ' \
+        '3.500 |' in summary
+    assert 'nope.py not present (skipped)' in summary
+
+    monkeypatch.setattr(run_all, 'BENCHES', benches + [
+        run_all.Bench('silent', str(silent), run_all.parse_led, []),
+        run_all.Bench('broken', str(broken), run_all.parse_led, []),
+    ])
+    assert run_all.main([]) == 1
+    text = capsys.readouterr().out
+    assert 'silent: output format not recognised (FAILED' in text
+    assert 'broken: exit status 3 (FAILED)' in text

@@ -1,0 +1,172 @@
+"""Turn a distillation checkpoint into a plain mmpretrain checkpoint of the
+student.
+
+    python tools/model_converters/convert_kd_ckpt_to_student.py SRC DST
+
+A checkpoint saved while training a ``SingleTeacherDistill`` (or any mmrazor
+``KDxxx`` algorithm) holds the student under ``architecture.``, the frozen
+teacher under ``teacher.``, the connectors under ``distiller.``, plus the
+optimizer, schedulers and message hub. The converted file keeps only the
+student's weights with the ``architecture.`` prefix removed, and ``meta``
+(dataset classes, epoch, seed, ...), so the student's own config loads it
+strictly: ``tools/test.py configs/demo/student_alone.py DST``,
+``mmpretrain.apis.get_model(cfg, pretrained=DST)`` or
+``mmengine.runner.load_checkpoint(model, DST, strict=True)``.
+
+``meta['cfg']`` (which mmengine inferencers read when no config is given)
+becomes the student's config, derived from the distillation config; the
+original text moves to ``meta['distill_cfg']``.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+from collections import OrderedDict
+from typing import Dict, Optional, Tuple
+
+import torch
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+STUDENT = 'architecture.'
+# Prefixes of a distillation state dict that are not the student.
+DROPPED = ('teacher.', 'distiller.', 'data_preprocessor.')
+
+
+class NotADistillationCheckpoint(ValueError):
+    """The file is a checkpoint, but not of a distillation run."""
+
+
+def split_state_dict(state_dict: Dict[str, torch.Tensor],
+                     src: str = 'checkpoint'
+                     ) -> Tuple['OrderedDict[str, torch.Tensor]', Dict]:
+    """Student weights (prefix stripped) and a count of what was dropped."""
+    # DDP-wrapped saves (rare with mmengine) prefix everything with `module.`.
+    if state_dict and all(k.startswith('module.') for k in state_dict):
+        state_dict = OrderedDict(
+            (k[len('module.'):], v) for k, v in state_dict.items())
+    student = OrderedDict(
+        (k[len(STUDENT):], v) for k, v in state_dict.items()
+        if k.startswith(STUDENT))
+    if not student:
+        prefixes = sorted({k.split('.')[0] for k in state_dict})
+        hint = (' It looks like a plain classifier checkpoint already '
+                '(backbone/head keys): use it as it is.'
+                if {'backbone', 'head'} & set(prefixes) else '')
+        raise NotADistillationCheckpoint(
+            f'{src}: no "{STUDENT}*" keys, so it is not a distillation '
+            f'checkpoint (top-level key prefixes: {prefixes or "none"}).'
+            f'{hint}')
+    unknown = sorted({
+        k.split('.')[0] for k in state_dict
+        if not k.startswith((STUDENT, ) + DROPPED)
+    })
+    if unknown:
+        raise NotADistillationCheckpoint(
+            f'{src}: unexpected state_dict prefixes {unknown} beside '
+            f'"{STUDENT}", "teacher.", "distiller."; refusing to guess '
+            'which weights belong to the student.')
+    dropped = {}
+    for k in state_dict:
+        if not k.startswith(STUDENT):
+            head = k.split('.')[0]
+            dropped[head] = dropped.get(head, 0) + 1
+    return student, dropped
+
+
+def student_config_text(distill_cfg_text: str) -> Optional[str]:
+    """The student's config derived from a distillation config's text.
+
+    The student becomes ``model``, with the data preprocessor the algorithm
+    used; the teacher-validating loop and DDP's unused-parameter search go.
+    Returns None when the text cannot be parsed (the caller keeps it as is).
+    """
+    from mmengine.config import Config
+    try:
+        cfg = Config.fromstring(distill_cfg_text, file_format='.py')
+    except Exception:  # an unparsable cfg text is kept verbatim by the caller
+        return None
+    model = cfg.get('model')
+    if not isinstance(model, dict) or 'architecture' not in model:
+        return None
+    student = model['architecture']
+    if not isinstance(student, dict):  # an already-built module: no config
+        return None
+    preprocessor = (student.get('data_preprocessor')
+                    or model.get('data_preprocessor')
+                    or cfg.get('data_preprocessor'))
+    if preprocessor is not None:
+        student['data_preprocessor'] = preprocessor
+    student.setdefault('_scope_', 'mmpretrain')
+    cfg['model'] = student
+    if 'Distill' in str(cfg.get('val_cfg', {}).get('type', '')):
+        cfg['val_cfg'] = dict()
+    cfg.pop('find_unused_parameters', None)
+    return cfg.pretty_text
+
+
+def convert(src: str, dst: str) -> Dict:
+    """Convert ``src`` and save the student checkpoint at ``dst``.
+
+    Returns a summary: number of student tensors and what was dropped.
+    """
+    import mmlkd  # noqa: F401  (mmlkd.compat: safe loading of mmengine ckpts)
+    if not osp.isfile(src):
+        raise FileNotFoundError(f'checkpoint {src!r} does not exist')
+    if osp.abspath(src) == osp.abspath(dst):
+        raise ValueError(f'SRC and DST are the same file ({src!r}); the '
+                         'distillation checkpoint would be overwritten')
+    try:
+        ckpt = torch.load(src, map_location='cpu', weights_only=True)
+    except Exception as e:
+        raise ValueError(f'{src}: cannot be read as a torch checkpoint '
+                         f'({type(e).__name__}: {e})') from e
+    if not isinstance(ckpt, dict):
+        raise NotADistillationCheckpoint(
+            f'{src}: holds a {type(ckpt).__name__}, not a checkpoint dict')
+    if 'state_dict' in ckpt:
+        state_dict, meta = ckpt['state_dict'], dict(ckpt.get('meta') or {})
+    elif ckpt and all(isinstance(v, torch.Tensor) for v in ckpt.values()):
+        state_dict, meta = ckpt, {}  # a bare state dict
+    else:
+        raise NotADistillationCheckpoint(
+            f'{src}: no "state_dict" entry (keys: {sorted(ckpt)})')
+    student, dropped = split_state_dict(state_dict, src)
+
+    if isinstance(meta.get('cfg'), str):
+        text = student_config_text(meta['cfg'])
+        if text is not None:
+            meta['distill_cfg'] = meta['cfg']
+            meta['cfg'] = text
+    meta['converted_from'] = osp.basename(src)
+    # Optimizer, schedulers, message hub and the teacher's weights are left
+    # behind: the result is for evaluation, inference or fine-tuning.
+    out = dict(meta=meta, state_dict=student)
+    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+    torch.save(out, dst)
+    return dict(student_tensors=len(student), dropped=dropped,
+                dropped_entries=sorted(k for k in ckpt
+                                       if k not in ('meta', 'state_dict')))
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(
+        description='Extract the student of a distillation checkpoint as a '
+        'plain mmpretrain checkpoint.')
+    parser.add_argument('src', help='distillation checkpoint (.pth)')
+    parser.add_argument('dst', help='where to write the student checkpoint')
+    args = parser.parse_args(argv)
+    try:
+        info = convert(args.src, args.dst)
+    except (NotADistillationCheckpoint, FileNotFoundError, ValueError) as e:
+        raise SystemExit(f'error: {e}')
+    dropped = ', '.join(f'{k}.* ({n})' for k, n in info['dropped'].items())
+    print(f'saved {info["student_tensors"]} student tensors to {args.dst}; '
+          f'dropped {dropped or "no other weights"}'
+          + (f' and {", ".join(info["dropped_entries"])}'
+             if info['dropped_entries'] else ''))
+
+
+if __name__ == '__main__':
+    main()
