@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-from conftest import ROOT
+from mmlkd_testing import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, 'tools', 'benchmark'))
 import distill_overhead  # noqa: E402

@@ -9,7 +9,7 @@ import sys
 import pytest
 import torch
 
-from conftest import ROOT, TINY_DEMO, run_tool
+from mmlkd_testing import ROOT, TINY_DEMO, run_tool
 
 sys.path.insert(0, osp.join(ROOT, 'tools', 'model_converters'))
 from convert_kd_ckpt_to_student import (  # noqa: E402

@@ -6,7 +6,7 @@ import os
 import shutil
 import sys
 
-from conftest import ROOT, run_tool
+from mmlkd_testing import ROOT, run_tool
 
 sys.path.insert(0, os.path.join(ROOT, 'tools', 'benchmark'))
 import quality  # noqa: E402
