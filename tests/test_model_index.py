@@ -41,8 +41,8 @@ def test_listed_metafile_parses(metafile):
 
 
 def test_model_zoo_links_every_method_readme():
-    with open(os.path.join(ROOT, 'docs', 'model_zoo.md')) as f:
+    with open(os.path.join(ROOT, 'README.md')) as f:
         text = f.read()
     for metafile in _index():
         readme = os.path.join(os.path.dirname(metafile), 'README.md')
-        assert f']({readme})' in text, f'docs/model_zoo.md: no link {readme}'
+        assert f']({readme})' in text, f'README.md model zoo: no link {readme}'
