@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mmlkd-installed
 
-.PHONY: demo test env benchmark clean-demo
+.PHONY: demo test env benchmark quality clean-demo
 
 $(STAMP): setup.py requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,9 @@ test: $(STAMP)
 
 benchmark: $(STAMP)
 	$(PY) tools/benchmark/run_all.py
+
+quality: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) tools/benchmark/quality.py
 
 clean-demo:
 	rm -rf work_dirs/demo
