@@ -4,7 +4,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
-from .utils import check_same_shape
+from .utils import (REDUCTIONS, check_option, check_positive,
+                    check_same_shape, reduce_cells)
 
 
 @MODELS.register_module()
@@ -50,11 +51,8 @@ class BinaryKDLoss(nn.Module):
                  reduction: str = 'mean',
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        if tau <= 0:
-            raise ValueError(f'BinaryKDLoss: tau must be > 0, got {tau}')
-        if reduction not in ('mean', 'batchmean', 'sum'):
-            raise ValueError("BinaryKDLoss: reduction must be 'mean', "
-                             f"'batchmean' or 'sum', got {reduction!r}")
+        check_positive('BinaryKDLoss', 'tau', tau)
+        check_option('BinaryKDLoss', 'reduction', reduction, REDUCTIONS)
         self.tau = tau
         self.reduction = reduction
         self.loss_weight = loss_weight
@@ -66,10 +64,5 @@ class BinaryKDLoss(nn.Module):
         p_t = torch.sigmoid(preds_T.detach().float() / self.tau)
         bce = F.binary_cross_entropy_with_logits(
             preds_S.float() / self.tau, p_t, reduction='none')
-        if self.reduction == 'mean':
-            loss = bce.mean()
-        elif self.reduction == 'batchmean':
-            loss = bce.sum() / bce.shape[0]
-        else:
-            loss = bce.sum()
+        loss = reduce_cells(bce, self.reduction)
         return self.loss_weight * self.tau**2 * loss

@@ -6,6 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
+from .utils import check_option, check_positive
+
 _NORMALIZE = ('l2', 'none', 'softmax')
 _CLASSES = ('all', 'gt', 'teacher_pos', 'teacher_topk')
 
@@ -71,14 +73,9 @@ class CAMDistillLoss(nn.Module):
             raise ValueError(
                 f'CAMDistillLoss: resolution must be >= 1 or None, got '
                 f'{resolution}')
-        if normalize not in _NORMALIZE:
-            raise ValueError(f'CAMDistillLoss: normalize must be one of '
-                             f'{_NORMALIZE}, got {normalize!r}')
-        if classes not in _CLASSES:
-            raise ValueError(f'CAMDistillLoss: classes must be one of '
-                             f'{_CLASSES}, got {classes!r}')
-        if tau <= 0:
-            raise ValueError(f'CAMDistillLoss: tau must be > 0, got {tau}')
+        check_option('CAMDistillLoss', 'normalize', normalize, _NORMALIZE)
+        check_option('CAMDistillLoss', 'classes', classes, _CLASSES)
+        check_positive('CAMDistillLoss', 'tau', tau)
         if topk < 1:
             raise ValueError(f'CAMDistillLoss: topk must be >= 1, got {topk}')
         self.resolution = resolution

@@ -6,7 +6,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
-from .utils import check_same_shape
+from .utils import (REDUCTIONS, check_option, check_positive,
+                    check_same_shape, reduce_cells)
 
 
 @MODELS.register_module()
@@ -40,11 +41,8 @@ class MLDLoss(nn.Module):
                  eps: float = 1e-8,
                  reduction: str = 'batchmean') -> None:
         super().__init__()
-        if tau <= 0:
-            raise ValueError(f'MLDLoss: tau must be > 0, got {tau}')
-        if reduction not in ('batchmean', 'sum', 'mean'):
-            raise ValueError("MLDLoss: reduction must be 'batchmean', 'sum' "
-                             f"or 'mean', got {reduction!r}")
+        check_positive('MLDLoss', 'tau', tau)
+        check_option('MLDLoss', 'reduction', reduction, REDUCTIONS)
         self.loss_weight = loss_weight
         self.tau = tau
         self.eps = eps
@@ -69,10 +67,5 @@ class MLDLoss(nn.Module):
         log_1m_pt = F.logsigmoid(-z_t).clamp(lo, hi)
         kl = log_pt.exp() * (log_pt - log_ps) + log_1m_pt.exp() * (
             log_1m_pt - log_1m_ps)
-        if self.reduction == 'batchmean':
-            loss = kl.sum() / kl.shape[0]
-        elif self.reduction == 'sum':
-            loss = kl.sum()
-        else:
-            loss = kl.mean()
+        loss = reduce_cells(kl, self.reduction)
         return self.loss_weight * self.tau**2 * loss

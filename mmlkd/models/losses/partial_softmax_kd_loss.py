@@ -4,7 +4,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
-from .utils import check_multi_hot, check_same_shape
+from .utils import check_multi_hot, check_positive, check_same_shape
 
 
 @MODELS.register_module()
@@ -53,9 +53,7 @@ class PartialSoftmaxKDLoss(nn.Module):
 
     def __init__(self, tau: float = 1.0, loss_weight: float = 1.0) -> None:
         super().__init__()
-        if tau <= 0:
-            raise ValueError(
-                f'PartialSoftmaxKDLoss: tau must be > 0, got {tau}')
+        check_positive('PartialSoftmaxKDLoss', 'tau', tau)
         self.tau = tau
         self.loss_weight = loss_weight
 

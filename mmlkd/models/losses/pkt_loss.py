@@ -4,6 +4,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
+from .utils import REDUCTIONS, check_option
+
 
 @MODELS.register_module()
 class PKTLoss(nn.Module):
@@ -51,9 +53,7 @@ class PKTLoss(nn.Module):
                  eps: float = 1e-7,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        if reduction not in ('batchmean', 'sum', 'mean'):
-            raise ValueError("PKTLoss: reduction must be 'batchmean', 'sum' "
-                             f"or 'mean', got {reduction!r}")
+        check_option('PKTLoss', 'reduction', reduction, REDUCTIONS)
         self.include_self = include_self
         self.reduction = reduction
         self.eps = eps

@@ -6,7 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
-from .utils import check_same_shape
+from .utils import check_option, check_positive, check_same_shape
 
 
 @MODELS.register_module()
@@ -50,11 +50,8 @@ class STKDLoss(nn.Module):
                  eps: float = 1e-8,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        if tau <= 0:
-            raise ValueError(f'STKDLoss: tau must be > 0, got {tau}')
-        if mode not in ('multilabel', 'singlelabel'):
-            raise ValueError("STKDLoss: mode must be 'multilabel' or "
-                             f"'singlelabel', got {mode!r}")
+        check_positive('STKDLoss', 'tau', tau)
+        check_option('STKDLoss', 'mode', mode, ('multilabel', 'singlelabel'))
         self.tau = tau
         self.mode = mode
         self.eps = eps

@@ -1,5 +1,5 @@
 """Input checks shared by the distillation losses."""
-from typing import Optional
+from typing import Optional, Sequence
 
 import torch
 
@@ -38,3 +38,31 @@ def check_multi_hot(loss_name: str, target: torch.Tensor,
         raise ValueError(
             f'{loss_name}: targets must be multi-hot in {{0, 1}}; found '
             f'{target[bad].unique().tolist()[:5]}')
+
+
+REDUCTIONS = ('batchmean', 'sum', 'mean')
+
+
+def check_option(loss_name: str, arg: str, value: object,
+                 choices: Sequence) -> None:
+    """Reject an option outside ``choices`` when the loss is built."""
+    if value not in choices:
+        listed = ', '.join(repr(c) for c in choices)
+        raise ValueError(
+            f'{loss_name}: {arg} must be one of {listed}, got {value!r}')
+
+
+def check_positive(loss_name: str, arg: str, value: float) -> None:
+    if value <= 0:
+        raise ValueError(f'{loss_name}: {arg} must be > 0, got {value}')
+
+
+def reduce_cells(cells: torch.Tensor, reduction: str) -> torch.Tensor:
+    """Reduce per-(image, ...) terms: ``batchmean`` sums and divides by the
+    batch (first) dimension, as the papers' per-image sums averaged over
+    images; ``sum`` and ``mean`` are plain."""
+    if reduction == 'batchmean':
+        return cells.sum() / cells.shape[0]
+    if reduction == 'sum':
+        return cells.sum()
+    return cells.mean()
