@@ -11,6 +11,7 @@ _base_ = [
     '../models/resnet_multilabel.py',
     '../schedules/adam_onecycle_80e.py',
     '../default_runtime.py',
+    './linear_head_distiller.py',
 ]
 
 model = dict(
@@ -19,23 +20,9 @@ model = dict(
     architecture={{_base_.resnet18_ml}},
     teacher={{_base_.resnet101_ml}},
     teacher_ckpt='work_dirs/teachers/r101_coco/epoch_30.pth',
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            fc=dict(type='ModuleOutputs', source='head.fc'),
-            gt=dict(type='ModuleInputs', source='head.loss_module'),
-            feat=dict(type='ModuleOutputs', source='backbone'),
-        ),
-        teacher_recorders=dict(
-            fc=dict(type='ModuleOutputs', source='head.fc'),
-            feat=dict(type='ModuleOutputs', source='backbone'),
-        ),
-        distill_losses=dict(),
-        loss_forward_mappings=dict(),
-    ),
+    distiller={{_base_.linear_head_distiller}},
 )
 
 # 8 GPUs x 8 images = the recipe's batch of 64.
 train_dataloader = dict(batch_size=8)
-find_unused_parameters = True
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

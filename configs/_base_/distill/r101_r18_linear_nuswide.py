@@ -7,6 +7,7 @@ _base_ = [
     '../models/resnet_multilabel_nuswide.py',
     '../schedules/adam_onecycle_80e.py',
     '../default_runtime.py',
+    './linear_head_distiller.py',
 ]
 
 model = dict(
@@ -17,23 +18,9 @@ model = dict(
     # A ResNet-101 trained on NUS-WIDE as configs/teachers/r101_coco.py
     # does on COCO.
     teacher_ckpt='work_dirs/teachers/r101_nuswide/epoch_30.pth',
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            fc=dict(type='ModuleOutputs', source='head.fc'),
-            gt=dict(type='ModuleInputs', source='head.loss_module'),
-            feat=dict(type='ModuleOutputs', source='backbone'),
-        ),
-        teacher_recorders=dict(
-            fc=dict(type='ModuleOutputs', source='head.fc'),
-            feat=dict(type='ModuleOutputs', source='backbone'),
-        ),
-        distill_losses=dict(),
-        loss_forward_mappings=dict(),
-    ),
+    distiller={{_base_.linear_head_distiller}},
 )
 
 # 8 GPUs x 8 images = the recipe's batch of 64.
 train_dataloader = dict(batch_size=8)
-find_unused_parameters = True
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
