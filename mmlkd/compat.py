@@ -139,7 +139,8 @@ def drop_history_buffer_functions() -> bool:
     ``HistoryBuffer.__setstate__`` re-registers the defaults, and custom
     statistics live in the class-level registry filled at import time.
     Checkpoints written by an unpatched mmengine still fail to load safely;
-    re-save them through mmlkd (``tools/model_converters``) if needed.
+    load such a file once with ``torch.load(..., weights_only=False)`` (only
+    if it comes from a trusted source) and save it again under mmlkd.
     """
     from mmengine.logging import HistoryBuffer
     if HistoryBuffer.__getstate__ is _history_buffer_getstate:
