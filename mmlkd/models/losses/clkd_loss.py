@@ -1,74 +1,11 @@
 """CLKD: class-aware logit knowledge distillation, adapted to multi-label."""
-from typing import List, Optional, Sequence
-
 import torch
-import torch.distributed as dist
 import torch.nn as nn
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
+from ..utils import gather_batch
 from .utils import check_same_shape
-
-
-def concat_gathered(local: torch.Tensor, gathered: Sequence[torch.Tensor],
-                    rank: int) -> torch.Tensor:
-    """Concatenate per-rank slices along dim 0, the local one with its graph.
-
-    ``all_gather`` returns tensors without autograd history; putting the
-    caller's own ``local`` tensor back at position ``rank`` keeps the
-    gradient path to this process's student outputs, so each rank
-    back-propagates through its own slice of the global batch.
-
-    Args:
-        local: this rank's tensor ``b_r x ...``.
-        gathered: one tensor per rank (already trimmed to each rank's size).
-        rank: index of this process in ``gathered``.
-    """
-    if not 0 <= rank < len(gathered):
-        raise ValueError(f'concat_gathered: rank {rank} outside a world of '
-                         f'{len(gathered)} gathered slices')
-    if gathered[rank].shape != local.shape:
-        raise ValueError(
-            f'concat_gathered: slice {rank} has shape '
-            f'{tuple(gathered[rank].shape)}, local tensor has '
-            f'{tuple(local.shape)}')
-    parts: List[torch.Tensor] = list(gathered)
-    parts[rank] = local
-    return torch.cat(parts, dim=0)
-
-
-def gather_batch(x: torch.Tensor) -> torch.Tensor:
-    """All-gather ``x`` along the batch dim across DDP ranks, keeping grad.
-
-    Ranks may hold different batch sizes (a last, smaller batch): sizes are
-    exchanged first and slices padded to the largest, since ``all_gather``
-    needs equal shapes. Without an initialised process group, or in a world
-    of one, ``x`` is returned unchanged.
-    """
-    if not (dist.is_available() and dist.is_initialized()):
-        return x
-    world = dist.get_world_size()
-    if world == 1:
-        return x
-    rank = dist.get_rank()
-    size = torch.tensor([x.shape[0]], device=x.device, dtype=torch.long)
-    sizes = [torch.zeros_like(size) for _ in range(world)]
-    dist.all_gather(sizes, size)
-    counts = [int(s.item()) for s in sizes]
-    padded = x.detach()
-    if x.shape[0] < max(counts):
-        pad = x.new_zeros((max(counts) - x.shape[0], ) + tuple(x.shape[1:]))
-        padded = torch.cat([padded, pad], dim=0)
-    buffers = [torch.empty_like(padded) for _ in range(world)]
-    dist.all_gather(buffers, padded.contiguous())
-    trimmed = [buf[:n] for buf, n in zip(buffers, counts)]
-    return concat_gathered(x, trimmed, rank)
-
-
-def _world_size() -> int:
-    if dist.is_available() and dist.is_initialized():
-        return dist.get_world_size()
-    return 1
 
 
 def normalized_mse(a: torch.Tensor, b: torch.Tensor,
@@ -124,13 +61,15 @@ class CLKDLoss(nn.Module):
     - ``corr_reduction``: ``'mean'`` divides by the number of entries of
       :math:`G` (``C^2`` or ``B^2``), ``'sum'`` does not.
 
-    The class-level and correlation terms are batch statistics: they need
-    ``B >= 2`` and, under DDP, see only the local batch unless
-    ``gather=True``, which all-gathers student and teacher outputs so they
-    are computed on the global batch. Each rank then back-propagates through
-    its own slice only; the gradient of those terms is multiplied by the
-    world size (their value is not) so that DDP's gradient averaging yields
-    the gradient of the global-batch loss.
+    The class-level and correlation terms are batch statistics: under DDP
+    they are computed on the global batch (student and teacher outputs
+    all-gathered by :func:`mmlkd.models.utils.gather_batch`), so their
+    value and DDP's averaged gradient are those of one process holding the
+    whole batch, for any number of processes. The instance term is a mean
+    over images and stays per process. A (global) batch of one image has no
+    batch statistics: the class-level and correlation terms are 0 then (the
+    centred correlation of one image is 0 anyway, and a class normalised
+    over one image is its sign, which carries no gradient).
 
     Args:
         instance: weight of the instance-level NMSE.
@@ -139,7 +78,6 @@ class CLKDLoss(nn.Module):
         on: ``'logits'`` (raw) or ``'sigmoid'`` (scores in ``[0, 1]``).
         corr_axis, corr_center, corr_divisor, corr_squared, corr_reduction:
             how the correlation term is built (see above).
-        gather: all-gather batch statistics across DDP ranks.
         loss_weight: multiplier applied to the total.
     """
 
@@ -153,7 +91,6 @@ class CLKDLoss(nn.Module):
                  corr_divisor: str = 'unbiased',
                  corr_squared: bool = True,
                  corr_reduction: str = 'mean',
-                 gather: bool = False,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         choices = dict(
@@ -175,7 +112,6 @@ class CLKDLoss(nn.Module):
         self.corr_divisor = corr_divisor
         self.corr_squared = corr_squared
         self.corr_reduction = corr_reduction
-        self.gather = gather
         self.loss_weight = loss_weight
 
     def correlation_matrix(self, z: torch.Tensor) -> torch.Tensor:
@@ -220,30 +156,17 @@ class CLKDLoss(nn.Module):
             loss = loss + self.instance * normalized_mse(z_s, z_t)
 
         if self.class_level or self.correlation:
-            world = 1
-            if self.gather:
-                z_s, z_t = gather_batch(z_s), gather_batch(z_t)
-                world = _world_size()
-            if z_s.shape[0] < 2:
-                raise ValueError(
-                    'CLKDLoss: the class-level and correlation terms are '
-                    f'batch statistics and need a batch of >= 2 images; got '
-                    f'inputs of shape {tuple(preds_S.shape)}. Use a larger '
-                    'batch, gather=True under DDP, or set class_level=0 and '
-                    'correlation=0')
-            batch_terms = z_s.new_zeros(())
-            if self.class_level:
-                batch_terms = batch_terms + self.class_level * normalized_mse(
-                    z_s.t(), z_t.t())
-            if self.correlation:
-                batch_terms = batch_terms + (
-                    self.correlation * self.correlation_loss(z_s, z_t))
-            loss = loss + _scale_grad(batch_terms, world)
+            z_s, z_t = gather_batch(z_s, z_t)
+            if z_s.shape[0] >= 2:
+                if self.class_level:
+                    loss = loss + self.class_level * normalized_mse(
+                        z_s.t(), z_t.t())
+                if self.correlation:
+                    loss = loss + (
+                        self.correlation * self.correlation_loss(z_s, z_t))
+        if not loss.requires_grad:
+            # Every term off or empty (a batch of one): stay attached to the
+            # student, as DDP expects a graph reaching it every step.
+            loss = loss + 0 * z_s.sum()
         return self.loss_weight * loss
 
-
-def _scale_grad(t: torch.Tensor, factor: Optional[int]) -> torch.Tensor:
-    """Return ``t`` unchanged in value with its gradient times ``factor``."""
-    if not factor or factor == 1:
-        return t
-    return t * factor - t.detach() * (factor - 1)

@@ -1,0 +1,4 @@
+"""Helpers shared by the model components."""
+from .gather import gather_batch
+
+__all__ = ['gather_batch']
