@@ -6,6 +6,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
+from ..utils import gather_batch
 from .utils import check_multi_hot, check_same_shape
 
 
@@ -107,6 +108,15 @@ class LEDLoss(nn.Module):
     over classes and images in Python; here every set is packed into one
     padded batch and all pairwise matrices come from one ``bmm`` per side.
 
+    Both sums run over the global batch: under DDP the embeddings and
+    targets are all-gathered first (:func:`mmlkd.models.utils.gather_batch`),
+    so the CD sets hold every image of the class and :math:`\sum_i` counts
+    every image, whatever the number of processes; the value and DDP's
+    averaged gradient are those of one process holding the whole batch, and
+    the weights (e.g. ``loss_weight = 1 / 64`` for a global batch of 64)
+    never depend on the number of processes. A batch of one image has no CD
+    set of 2 members: only its ID set counts.
+
     Args:
         cd_weight: :math:`\lambda_{CD}` (paper: 100).
         id_weight: :math:`\lambda_{ID}` (paper: 1000).
@@ -139,6 +149,8 @@ class LEDLoss(nn.Module):
         """
         check_same_shape('LEDLoss', preds_S, preds_T, ndim=3)
         check_multi_hot('LEDLoss', target, preds_S)
+        preds_S, preds_T, target = gather_batch(preds_S, preds_T.detach(),
+                                                target)
         # Half precision loses the |a|^2 + |b|^2 - 2ab cancellation (|h|^2 is
         # about 768 after the decoder's LayerNorm) and the 1e-12 clamp, so the
         # loss runs in float32 (float64 inputs keep float64) with autocast

@@ -4,6 +4,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
+from ..utils import gather_batch
 from .utils import REDUCTIONS, check_option
 
 
@@ -40,6 +41,14 @@ class PKTLoss(nn.Module):
     ``'mean'`` divides by the number of (i, j) pairs instead. The kernel is
     0 for opposite vectors, hence the :math:`\epsilon` in the ratio.
 
+    The distributions run over the global batch: under DDP student and
+    teacher features are all-gathered first
+    (:func:`mmlkd.models.utils.gather_batch`), so the value and DDP's
+    averaged gradient are those of one process holding the whole batch.
+    With one image (a last batch of one) there is no neighbour to compare:
+    the loss is 0 (with ``include_self=True`` both distributions are then
+    :math:`p_{1|1} = 1` and the formula gives 0 as well).
+
     Args:
         include_self: keep the self-similarity :math:`j = i`.
         reduction: ``'batchmean'``, ``'sum'`` or ``'mean'``.
@@ -61,7 +70,10 @@ class PKTLoss(nn.Module):
 
     def conditional_probs(self, x: torch.Tensor) -> torch.Tensor:
         """``B x B`` matrix of :math:`p_{j|i}` (row ``i``) for ``x``."""
-        x = F.normalize(x.flatten(1).float(), dim=1)
+        # float32 at least (half precision under AMP); float64 stays float64.
+        x = x.flatten(1)
+        x = F.normalize(x.to(torch.promote_types(x.dtype, torch.float32)),
+                        dim=1)
         kernel = (x @ x.t() + 1) / 2
         if not self.include_self:
             eye = torch.eye(x.shape[0], dtype=torch.bool, device=x.device)
@@ -81,11 +93,10 @@ class PKTLoss(nn.Module):
                 f'PKTLoss: student batch {preds_S.shape[0]} differs from '
                 f'teacher batch {preds_T.shape[0]} (shapes '
                 f'{tuple(preds_S.shape)}, {tuple(preds_T.shape)})')
-        min_batch = 1 if self.include_self else 2
-        if preds_S.shape[0] < min_batch:
-            raise ValueError(
-                f'PKTLoss: needs a batch of >= {min_batch} images to '
-                f'compare neighbours; got shape {tuple(preds_S.shape)}')
+        preds_S, preds_T = gather_batch(preds_S, preds_T.detach())
+        if preds_S.shape[0] < 2:
+            # Stay attached to the student: DDP expects a graph every step.
+            return 0 * preds_S.float().sum()
         p_s = self.conditional_probs(preds_S)
         p_t = self.conditional_probs(preds_T.detach())
         kl = p_t * ((p_t + self.eps).log() - (p_s + self.eps).log())

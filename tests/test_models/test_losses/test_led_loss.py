@@ -170,6 +170,18 @@ def test_built_from_registry():
     assert (loss.cd_weight, loss.id_weight) == (2, 3)
 
 
+def test_batch_of_one_counts_its_id_set_only():
+    # A last batch of one image: no CD set has 2 members, the ID set counts.
+    h_s, h_t, y = _inputs(1, 6, 4, 0.7, seed=3)
+    y[0, :4] = 1
+    h_s.requires_grad_(True)
+    loss = LEDLoss()(h_s, h_t, y)
+    _assert_close(loss, led_loop(h_s, h_t, y, cd_weight=0.0))
+    assert loss.item() > 0
+    loss.backward()
+    assert h_s.grad.abs().sum() > 0
+
+
 def test_shape_mismatch_error_names_shapes():
     with pytest.raises(ValueError, match=r'\(2, 3, 4\).*\(2, 3, 5\)'):
         LEDLoss()(torch.zeros(2, 3, 4), torch.zeros(2, 3, 5), torch.zeros(2, 3))

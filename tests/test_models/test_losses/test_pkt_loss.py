@@ -72,9 +72,27 @@ def test_identical_features_give_zero():
     assert PKTLoss()(f, f.clone()).item() == pytest.approx(0, abs=1e-6)
 
 
+@pytest.mark.parametrize('include_self', [False, True])
+def test_batch_of_one_is_zero_and_attached(include_self):
+    # A last batch of one image has no neighbour: 0, with a graph to the
+    # student (DDP expects one every step).
+    fs = torch.randn(1, 4, requires_grad=True)
+    loss = PKTLoss(include_self=include_self)(fs, torch.randn(1, 4))
+    assert loss.item() == 0 and loss.requires_grad
+    loss.backward()
+    assert torch.equal(fs.grad, torch.zeros_like(fs))
+
+
+def test_float64_stays_float64():
+    fs = torch.randn(5, 3, dtype=torch.float64)
+    ft = torch.randn(5, 3, dtype=torch.float64)
+    loss = PKTLoss()(fs, ft)
+    assert loss.dtype == torch.float64
+    assert loss.item() == pytest.approx(slow_pkt(fs.tolist(), ft.tolist()),
+                                        rel=1e-12)
+
+
 def test_errors():
-    with pytest.raises(ValueError, match='batch of >= 2'):
-        PKTLoss()(torch.randn(1, 4), torch.randn(1, 4))
     with pytest.raises(ValueError, match='student batch 3 differs'):
         PKTLoss()(torch.randn(3, 4), torch.randn(2, 4))
     with pytest.raises(ValueError, match='B x'):
