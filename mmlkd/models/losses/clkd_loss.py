@@ -144,9 +144,11 @@ class CLKDLoss(nn.Module):
                 preds_T: torch.Tensor) -> torch.Tensor:
         """Compute the loss from student and teacher outputs ``B x C``."""
         check_same_shape('CLKDLoss', preds_S, preds_T, ndim=2)
-        # float32: squared Gram entries overflow half precision under AMP.
-        z_s = preds_S.float()
-        z_t = preds_T.detach().float()
+        # float32 at least: squared Gram entries overflow half precision
+        # under AMP (float64 inputs stay float64).
+        dtype = torch.promote_types(preds_S.dtype, torch.float32)
+        z_s = preds_S.to(dtype)
+        z_t = preds_T.detach().to(dtype)
         if self.on == 'sigmoid':
             z_s, z_t = z_s.sigmoid(), z_t.sigmoid()
 
