@@ -94,3 +94,101 @@ def test_local_rank_both_spellings(flag):
     compat.add_local_rank_argument(parser)
     assert parser.parse_args([flag, '3']).local_rank == 3
     assert parser.parse_args([f'{flag}=1']).local_rank == 1
+
+
+# --- each fix is applied only where the installed versions need it --------
+
+def test_every_fix_has_a_need_test():
+    assert set(compat.NEEDED_BY) == set(compat.FIXES)
+    assert set(compat.needed()) == set(compat.FIXES)
+
+
+def test_apply_skips_fixes_the_stack_does_not_need(monkeypatch):
+    calls = []
+    monkeypatch.setattr(compat, '_APPLIED', {})
+    monkeypatch.setattr(compat, 'FIXES', {
+        'a': lambda: calls.append('a') or True,
+        'b': lambda: calls.append('b') or True})
+    monkeypatch.setattr(compat, 'NEEDED_BY', {
+        'a': lambda: 'upstream bug', 'b': lambda: None})
+    assert compat.apply() == {'a': True, 'b': False}
+    assert calls == ['a']
+    assert compat.apply() == {'a': True, 'b': False}
+    assert calls == ['a']  # once only
+
+
+@pytest.mark.parametrize('version,needed', [('2.5.1', False),
+                                            ('2.6.0', True),
+                                            ('2.14.1+cu130', True)])
+def test_safe_loader_allow_list_needed_from_torch_2_6(monkeypatch, version,
+                                                      needed):
+    monkeypatch.setattr(torch, '__version__', version)
+    assert (compat.needs_safe_loader_allow_list() is not None) is needed
+
+
+def test_history_buffer_fix_follows_the_safe_loader(monkeypatch):
+    from mmengine.logging import HistoryBuffer
+    monkeypatch.setattr(compat, 'needs_safe_loader_allow_list', lambda: None)
+    assert compat.needs_history_buffer_pickle() is None
+    monkeypatch.setattr(compat, 'needs_safe_loader_allow_list', lambda: 'x')
+    # Patched in this process: nothing left to do.
+    assert HistoryBuffer.__getstate__ is compat._history_buffer_getstate
+    assert compat.needs_history_buffer_pickle() is None
+
+    def upstream_getstate(self):  # mmengine 0.10.7's behaviour
+        self.__dict__.update(statistics_methods=self._statistics_methods)
+        return self.__dict__
+
+    monkeypatch.setattr(HistoryBuffer, '__getstate__', upstream_getstate)
+    assert 'statistics' in compat.needs_history_buffer_pickle()
+
+    def fixed_getstate(self):  # a release that no longer pickles them
+        return {k: v for k, v in self.__dict__.items()
+                if k != '_statistics_methods'}
+
+    monkeypatch.setattr(HistoryBuffer, '__getstate__', fixed_getstate)
+    assert compat.needs_history_buffer_pickle() is None
+
+
+def test_quantization_fix_needed_only_when_names_are_missing(monkeypatch):
+    import torch.ao.quantization.fuser_method_mappings as fmm
+    assert compat.needs_torch_quantization_names() is None  # patched here
+    monkeypatch.delattr(fmm, 'reverse3')
+    assert 'reverse3' in compat.needs_torch_quantization_names()
+
+
+def test_package_lookup_fix_needed_without_pkg_resources(monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+
+    def find_spec(name, *args):
+        return None if name == 'pkg_resources' else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, 'find_spec', find_spec)
+    assert 'setuptools >= 81' in compat.needs_importlib_package_lookups()
+
+
+def test_package_lookup_fix_needed_for_editable_installs(monkeypatch,
+                                                         tmp_path):
+    import importlib.metadata
+    import importlib.util
+    if importlib.util.find_spec('pkg_resources') is None:
+        pytest.skip('needed anyway: no pkg_resources')
+    here = osp.dirname(osp.dirname(osp.abspath(mmlkd.__file__)))
+
+    class Dist:
+        def __init__(self, location):
+            self.location = location
+
+        def locate_file(self, path):
+            return osp.join(self.location, path)
+
+    # Metadata next to the code (a regular install): mmengine's own lookup
+    # finds the package, nothing to replace.
+    monkeypatch.setattr(importlib.metadata, 'distribution',
+                        lambda name: Dist(here))
+    assert compat.needs_importlib_package_lookups() is None
+    # Metadata in site-packages, code in a checkout (PEP 660 editable).
+    monkeypatch.setattr(importlib.metadata, 'distribution',
+                        lambda name: Dist(str(tmp_path)))
+    assert 'editable' in compat.needs_importlib_package_lookups()
