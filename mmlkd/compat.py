@@ -300,6 +300,32 @@ def replace_pkg_resources_lookups() -> bool:
     return changed
 
 
+def needs_mmlkd_config_prefix() -> Optional[str]:
+    """Why ``_base_ = 'mmlkd::...'`` is refused here, or None."""
+    from mmengine.config.utils import MODULE2PACKAGE
+    if 'mmlkd' in MODULE2PACKAGE:
+        return None
+    return ("mmengine accepts 'pkg::' config paths only for the packages in "
+            'its MODULE2PACKAGE table, which lacks mmlkd')
+
+
+def register_mmlkd_config_prefix() -> bool:
+    """Let configs inherit ``_base_ = 'mmlkd::...'``.
+
+    Upstream problem: mmengine 0.10.7 resolves ``pkg::`` bases only for the
+    OpenMMLab packages listed in ``mmengine.config.utils.MODULE2PACKAGE``
+    ("mmengine does not support to load mmlkd config"). mmlkd is added to
+    that table (module name = distribution name); the bases are then read
+    from ``mmlkd/.mim/configs`` (setup.py makes it at install time) and
+    their dicts are built through :mod:`mmlkd.registry`.
+    """
+    from mmengine.config.utils import MODULE2PACKAGE
+    if MODULE2PACKAGE.get('mmlkd') == 'mmlkd':
+        return False
+    MODULE2PACKAGE['mmlkd'] = 'mmlkd'
+    return True
+
+
 def add_local_rank_argument(parser: argparse.ArgumentParser) -> None:
     """Accept both ``--local-rank`` and ``--local_rank``.
 
@@ -316,6 +342,7 @@ FIXES: Dict[str, Callable[[], bool]] = {
     'mmengine_checkpoint_types': allow_mmengine_checkpoint_types,
     'history_buffer_pickle': drop_history_buffer_functions,
     'pkg_resources_lookups': replace_pkg_resources_lookups,
+    'mmlkd_config_prefix': register_mmlkd_config_prefix,
 }
 
 # For each fix: does the installed stack have the problem? (reason or None)
@@ -324,6 +351,7 @@ NEEDED_BY: Dict[str, Callable[[], Optional[str]]] = {
     'mmengine_checkpoint_types': needs_safe_loader_allow_list,
     'history_buffer_pickle': needs_history_buffer_pickle,
     'pkg_resources_lookups': needs_importlib_package_lookups,
+    'mmlkd_config_prefix': needs_mmlkd_config_prefix,
 }
 
 

@@ -192,3 +192,32 @@ def test_package_lookup_fix_needed_for_editable_installs(monkeypatch,
     monkeypatch.setattr(importlib.metadata, 'distribution',
                         lambda name: Dist(str(tmp_path)))
     assert 'editable' in compat.needs_importlib_package_lookups()
+
+
+def test_mmlkd_config_prefix_registered_once(monkeypatch):
+    from mmengine.config import utils as config_utils
+    assert config_utils.MODULE2PACKAGE['mmlkd'] == 'mmlkd'
+    assert compat.needs_mmlkd_config_prefix() is None
+    table = {k: v for k, v in config_utils.MODULE2PACKAGE.items()
+             if k != 'mmlkd'}
+    monkeypatch.setattr(config_utils, 'MODULE2PACKAGE', table)
+    assert 'MODULE2PACKAGE' in compat.needs_mmlkd_config_prefix()
+    assert compat.register_mmlkd_config_prefix() is True
+    assert table['mmlkd'] == 'mmlkd'
+    assert compat.register_mmlkd_config_prefix() is False
+
+
+def test_mmlkd_scope_registries_delegate():
+    import mmpretrain.registry as pretrain
+    import mmrazor.registry as razor
+    from mmengine.registry import DATASETS as ROOT_DATASETS
+
+    from mmlkd import registry
+    assert ROOT_DATASETS._search_child('mmlkd') is registry.DATASETS
+    assert registry.DATASETS.get('DemoShapes') is pretrain.DATASETS.get(
+        'DemoShapes')
+    assert registry.MODELS.get('ImageClassifier') is not None  # mmpretrain
+    assert registry.MODELS.get('SingleTeacherDistill') is razor.MODELS.get(
+        'SingleTeacherDistill')  # mmrazor
+    assert registry.LOOPS.get('EpochBasedTrainLoop') is not None  # mmengine
+    assert registry.METRICS.get('NoSuchMetric') is None
