@@ -201,3 +201,16 @@ def test_mmlkd_base_resolves_to_the_checkout_when_editable(installed,
     _load_setup().add_mim_extension('symlink', str(src))
     base = _parse_child(tmp_path, src)
     assert base == osp.realpath(src / 'configs' / 'demo' / 'student_alone.py')
+
+
+def test_mim_finds_an_editable_checkout_on_pythonpath(installed, tmp_path):
+    """mim 0.3.9 locates a package as ``<metadata location>/<name>``; for a
+    PEP 660 editable install that is site-packages, so the README says to
+    put the checkout on PYTHONPATH, where its ``mmlkd.egg-info`` (written by
+    the install) and ``mmlkd/.mim`` links are found."""
+    src = installed['src']
+    assert (src / 'mmlkd.egg-info').is_dir()  # left by the in-tree build
+    _load_setup().add_mim_extension('symlink', str(src))
+    proc = _mim(['search', 'mmlkd', '--field', 'config'], src, cwd=tmp_path,
+                timeout=300)
+    assert 'configs/l2d/demo_l2d.py' in proc.stdout
