@@ -156,7 +156,13 @@ def allow_mmengine_checkpoint_types() -> bool:
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is None:  # torch < 2.4 has no safe loader default to work around
         return False
-    add(mmengine_checkpoint_safe_globals())
+    get = getattr(torch.serialization, 'get_safe_globals', lambda: [])
+    present = {id(entry) for entry in get()}
+    missing = [t for t in mmengine_checkpoint_safe_globals()
+               if id(t) not in present]
+    if not missing:
+        return False
+    add(missing)
     return True
 
 
