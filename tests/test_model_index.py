@@ -126,3 +126,20 @@ def test_model_zoo_links_every_method_readme():
     for metafile in _index():
         readme = os.path.join(os.path.dirname(metafile), 'README.md')
         assert f']({readme})' in text, f'README.md model zoo: no link {readme}'
+
+
+@pytest.mark.parametrize('metafile', _index())
+def test_method_readme_follows_the_openmmlab_template(metafile):
+    readme = os.path.join(ROOT, os.path.dirname(metafile), 'README.md')
+    with open(readme) as f:
+        text = f.read()
+    headings = re.findall(r'^## (.+)$', text, flags=re.M)
+    for section in ('Abstract', 'Results and models', 'Citation'):
+        assert section in headings, f'{readme}: no "## {section}"'
+    assert headings.index('Abstract') < headings.index('Results and models')
+    assert '<!-- [ALGORITHM] -->' in text
+    assert re.search(r'```bibtex\n@\w+\{\w+,\n  title\s*=', text), readme
+    header = '| data | teacher | student | config | mAP |'
+    assert header in text, f'{readme}: no results table'
+    for model in _load(metafile)['Models']:
+        assert os.path.basename(model['Config']) in text.split(header)[1]
