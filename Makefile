@@ -7,9 +7,14 @@ STAMP := $(VENV)/.mmlkd-installed
 
 .PHONY: demo test env benchmark quality clean-demo
 
+# The tests extra brings openmim; constraints pin setuptools to 77-80, the
+# range that torch 2.14 accepts and that still ships the pkg_resources openmim
+# 0.3.9 imports. Installing editable also links configs/, tools/ and
+# model-index.yml into mmlkd/.mim (setup.py), where mim and `mmlkd::` look.
 $(STAMP): setup.py requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -c requirements/constraints.txt 'setuptools>=77,<81'
 	$(PY) -m pip install -q -c requirements/constraints.txt -e '.[tests]'
 	touch $(STAMP)
 

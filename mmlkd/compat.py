@@ -1,9 +1,13 @@
 """Compatibility fixes for the pinned OpenMMLab stack on current torch.
 
 Every fix the project needs lives here, each in its own function with a
-comment naming the upstream problem. :func:`apply` runs them all once; it is
-idempotent and is called by ``mmlkd/__init__.py`` before anything imports
-mmrazor, and by ``tools/train.py`` before a config is parsed.
+docstring naming the upstream problem, next to a ``needs_*`` test that says
+whether the installed versions have that problem (a feature test where one
+exists, a version test otherwise). :func:`apply` runs each fix once, and only
+where its test says it is needed, so a newer torch / mmengine / setuptools
+that fixes a problem upstream leaves the library untouched. It is idempotent
+and is called by ``mmlkd/__init__.py`` before anything imports mmrazor, and
+by ``tools/train.py`` before a config is parsed.
 
 Pinned versions: torch 2.14, mmengine 0.10.7, mmpretrain 1.2.0, mmrazor 1.0.0
 (see ``requirements/constraints.txt``).
@@ -13,9 +17,33 @@ import importlib
 import importlib.metadata
 import importlib.util
 import os.path as osp
-from typing import Dict, List
+from typing import Callable, Dict, List, Optional
 
 _APPLIED: Dict[str, bool] = {}
+
+_QUANTIZATION_ALIASES = {
+    'reverse2': '_reverse2',
+    'reverse3': '_reverse3',
+    'reverse_sequential_wrapper2': '_sequential_wrapper2',
+}
+_QUANTIZATION_SETTERS = ('_set_overwrite_output_fake_quantize',
+                         '_set_overwrite_output_observer',
+                         '_set_input_output_observed')
+
+
+def needs_torch_quantization_names() -> Optional[str]:
+    """Why mmrazor's quantization import fails on this torch, or None."""
+    try:
+        import torch.ao.quantization.fuser_method_mappings as fmm
+        from torch.ao.quantization.backend_config import BackendPatternConfig
+    except ImportError:  # torch without quantization support
+        return None
+    missing = [n for n in _QUANTIZATION_ALIASES if not hasattr(fmm, n)]
+    missing += [n for n in _QUANTIZATION_SETTERS
+                if not hasattr(BackendPatternConfig, n)]
+    if missing:
+        return f'torch lacks {", ".join(missing)} (mmrazor 1.0.0 imports them)'
+    return None
 
 
 def patch_torch_quantization_names() -> bool:
@@ -41,12 +69,7 @@ def patch_torch_quantization_names() -> bool:
         return False
 
     changed = False
-    renamed = {
-        'reverse2': '_reverse2',
-        'reverse3': '_reverse3',
-        'reverse_sequential_wrapper2': '_sequential_wrapper2',
-    }
-    for public, private in renamed.items():
+    for public, private in _QUANTIZATION_ALIASES.items():
         if not hasattr(fmm, public) and hasattr(fmm, private):
             setattr(fmm, public, getattr(fmm, private))
             changed = True
@@ -70,9 +93,7 @@ def patch_torch_quantization_names() -> bool:
         setter.__name__ = name
         return setter
 
-    for name in ('_set_overwrite_output_fake_quantize',
-                 '_set_overwrite_output_observer',
-                 '_set_input_output_observed'):
+    for name in _QUANTIZATION_SETTERS:
         if not hasattr(BackendPatternConfig, name):
             setattr(BackendPatternConfig, name, _make_setter(name))
             changed = True
@@ -104,6 +125,23 @@ def mmengine_checkpoint_safe_globals() -> List[type]:
     return types
 
 
+def needs_safe_loader_allow_list() -> Optional[str]:
+    """Why mmengine checkpoints fail to load on this torch, or None.
+
+    torch 2.6 changed ``torch.load``'s default to ``weights_only=True``
+    (documented in its release notes); earlier releases unpickle anything and
+    need no allow-list.
+    """
+    import torch
+    from mmengine.utils import digit_version
+    if not hasattr(torch.serialization, 'add_safe_globals'):
+        return None  # torch < 2.4: no safe loader by default
+    if digit_version(torch.__version__) < digit_version('2.6.0'):
+        return None
+    return (f'torch {torch.__version__} loads with weights_only=True by '
+            'default (mmengine issue 1655)')
+
+
 def allow_mmengine_checkpoint_types() -> bool:
     """Let torch's safe loader read mmengine checkpoints.
 
@@ -118,7 +156,13 @@ def allow_mmengine_checkpoint_types() -> bool:
     add = getattr(torch.serialization, 'add_safe_globals', None)
     if add is None:  # torch < 2.4 has no safe loader default to work around
         return False
-    add(mmengine_checkpoint_safe_globals())
+    get = getattr(torch.serialization, 'get_safe_globals', lambda: [])
+    present = {id(entry) for entry in get()}
+    missing = [t for t in mmengine_checkpoint_safe_globals()
+               if id(t) not in present]
+    if not missing:
+        return False
+    add(missing)
     return True
 
 
@@ -126,6 +170,24 @@ def _history_buffer_getstate(self) -> dict:
     state = dict(self.__dict__)
     state.pop('statistics_methods', None)
     return state
+
+
+def needs_history_buffer_pickle() -> Optional[str]:
+    """Why checkpoints written here would not load safely, or None.
+
+    Only matters when torch's safe loader is the default, and only while
+    mmengine's ``HistoryBuffer.__getstate__`` still puts its statistics
+    functions into the pickle (a feature test on a fresh buffer).
+    """
+    if needs_safe_loader_allow_list() is None:
+        return None
+    from mmengine.logging import HistoryBuffer
+    if HistoryBuffer.__getstate__ is _history_buffer_getstate:
+        return None  # already replaced by this module
+    if 'statistics_methods' not in HistoryBuffer().__getstate__():
+        return None
+    return ('mmengine HistoryBuffer pickles its statistics functions, '
+            'which the safe loader refuses')
 
 
 def drop_history_buffer_functions() -> bool:
@@ -189,14 +251,47 @@ def get_installed_path(package: str) -> str:
         f'"{package}::" config path)')
 
 
-def replace_pkg_resources_lookups() -> bool:
-    """Resolve ``mmpretrain::`` config bases without ``pkg_resources``.
+def needs_importlib_package_lookups() -> Optional[str]:
+    """Why mmengine's package lookup fails here, or None.
 
-    Upstream problem: mmengine 0.10.7 finds installed packages with
-    ``pkg_resources``, which setuptools >= 81 no longer ships, so
-    ``_base_ = 'mmpretrain::...'`` fails to parse. The functions are
-    replaced where mmengine looks them up (``mmengine.config.config`` imported
-    them by name).
+    Two upstream problems, either of which breaks ``pkg::`` config bases:
+
+    * setuptools >= 81 no longer ships ``pkg_resources``, which mmengine
+      0.10.7's ``is_installed`` imports;
+    * mmengine (0.10.7, and its main branch after the move to
+      ``importlib.metadata``) locates a package as
+      ``<where its metadata is>/<name>``. For a PEP 660 editable install
+      (``pip install -e .`` on current pip/setuptools) the metadata is in
+      site-packages and the code in the checkout, so ``mmlkd::`` would
+      point at a folder that does not exist.
+    """
+    if importlib.util.find_spec('pkg_resources') is None:
+        return 'pkg_resources is not installed (setuptools >= 81)'
+    for package in ('mmlkd', ):
+        try:
+            dist = importlib.metadata.distribution(package)
+            spec = importlib.util.find_spec(package)
+        except (importlib.metadata.PackageNotFoundError, ImportError,
+                ValueError):
+            continue
+        if spec is None or spec.origin is None:
+            continue
+        guess = osp.join(str(dist.locate_file('')), package)
+        if osp.realpath(guess) != osp.realpath(osp.dirname(spec.origin)):
+            return (f'{package} is imported from {osp.dirname(spec.origin)} '
+                    f'but its metadata points mmengine at {guess} '
+                    '(editable install)')
+    return None
+
+
+def replace_pkg_resources_lookups() -> bool:
+    """Resolve ``mmpretrain::`` / ``mmlkd::`` bases through importlib.
+
+    Upstream problems: see :func:`needs_importlib_package_lookups`. The
+    replacements find a package where Python imports it from, which is right
+    for regular, editable and ``PYTHONPATH`` installs alike. They are put
+    where mmengine looks them up (``mmengine.config.config`` imported them
+    by name).
     """
     import mmengine.config.config as config_mod
     import mmengine.utils as utils
@@ -211,6 +306,32 @@ def replace_pkg_resources_lookups() -> bool:
     return changed
 
 
+def needs_mmlkd_config_prefix() -> Optional[str]:
+    """Why ``_base_ = 'mmlkd::...'`` is refused here, or None."""
+    from mmengine.config.utils import MODULE2PACKAGE
+    if 'mmlkd' in MODULE2PACKAGE:
+        return None
+    return ("mmengine accepts 'pkg::' config paths only for the packages in "
+            'its MODULE2PACKAGE table, which lacks mmlkd')
+
+
+def register_mmlkd_config_prefix() -> bool:
+    """Let configs inherit ``_base_ = 'mmlkd::...'``.
+
+    Upstream problem: mmengine 0.10.7 resolves ``pkg::`` bases only for the
+    OpenMMLab packages listed in ``mmengine.config.utils.MODULE2PACKAGE``
+    ("mmengine does not support to load mmlkd config"). mmlkd is added to
+    that table (module name = distribution name); the bases are then read
+    from ``mmlkd/.mim/configs`` (setup.py makes it at install time) and
+    their dicts are built through :mod:`mmlkd.registry`.
+    """
+    from mmengine.config.utils import MODULE2PACKAGE
+    if MODULE2PACKAGE.get('mmlkd') == 'mmlkd':
+        return False
+    MODULE2PACKAGE['mmlkd'] = 'mmlkd'
+    return True
+
+
 def add_local_rank_argument(parser: argparse.ArgumentParser) -> None:
     """Accept both ``--local-rank`` and ``--local_rank``.
 
@@ -222,17 +343,36 @@ def add_local_rank_argument(parser: argparse.ArgumentParser) -> None:
                         dest='local_rank')
 
 
-FIXES = {
+FIXES: Dict[str, Callable[[], bool]] = {
     'torch_quantization_names': patch_torch_quantization_names,
     'mmengine_checkpoint_types': allow_mmengine_checkpoint_types,
     'history_buffer_pickle': drop_history_buffer_functions,
     'pkg_resources_lookups': replace_pkg_resources_lookups,
+    'mmlkd_config_prefix': register_mmlkd_config_prefix,
+}
+
+# For each fix: does the installed stack have the problem? (reason or None)
+NEEDED_BY: Dict[str, Callable[[], Optional[str]]] = {
+    'torch_quantization_names': needs_torch_quantization_names,
+    'mmengine_checkpoint_types': needs_safe_loader_allow_list,
+    'history_buffer_pickle': needs_history_buffer_pickle,
+    'pkg_resources_lookups': needs_importlib_package_lookups,
+    'mmlkd_config_prefix': needs_mmlkd_config_prefix,
 }
 
 
+def needed() -> Dict[str, Optional[str]]:
+    """For each fix, why the installed versions need it (None: they don't)."""
+    return {name: test() for name, test in NEEDED_BY.items()}
+
+
 def apply() -> Dict[str, bool]:
-    """Apply every fix once; later calls are no-ops. Returns what ran."""
+    """Apply each needed fix once; later calls are no-ops.
+
+    Returns, per fix, whether it changed anything (False for a fix the
+    installed versions do not need).
+    """
     for name, fix in FIXES.items():
         if name not in _APPLIED:
-            _APPLIED[name] = bool(fix())
+            _APPLIED[name] = NEEDED_BY[name]() is not None and bool(fix())
     return dict(_APPLIED)

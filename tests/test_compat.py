@@ -15,10 +15,10 @@ def test_apply_is_idempotent():
     first = compat.apply()
     assert set(first) == set(compat.FIXES)
     assert compat.apply() == first
-    # Re-running a fix directly changes nothing the second time.
-    assert compat.patch_torch_quantization_names() is False
-    assert compat.replace_pkg_resources_lookups() is False
-    assert compat.drop_history_buffer_functions() is False
+    # Re-running an applied fix directly changes nothing the second time.
+    for name, applied in first.items():
+        if applied:
+            assert compat.FIXES[name]() is False, name
 
 
 def test_mmrazor_models_import_and_quantization_names():
@@ -76,7 +76,8 @@ def test_allow_list_is_exact():
 def test_mmpretrain_config_bases_resolve_without_pkg_resources():
     import mmengine.config.config as config_mod
     from mmengine.config import Config
-    assert config_mod.get_installed_path is compat.get_installed_path
+    if compat.apply()['pkg_resources_lookups']:
+        assert config_mod.get_installed_path is compat.get_installed_path
     path = compat.get_installed_path('mmpretrain')
     assert osp.isfile(osp.join(path, '__init__.py'))
     assert compat.is_installed('mmcv-lite')
@@ -94,3 +95,130 @@ def test_local_rank_both_spellings(flag):
     compat.add_local_rank_argument(parser)
     assert parser.parse_args([flag, '3']).local_rank == 3
     assert parser.parse_args([f'{flag}=1']).local_rank == 1
+
+
+# --- each fix is applied only where the installed versions need it --------
+
+def test_every_fix_has_a_need_test():
+    assert set(compat.NEEDED_BY) == set(compat.FIXES)
+    assert set(compat.needed()) == set(compat.FIXES)
+
+
+def test_apply_skips_fixes_the_stack_does_not_need(monkeypatch):
+    calls = []
+    monkeypatch.setattr(compat, '_APPLIED', {})
+    monkeypatch.setattr(compat, 'FIXES', {
+        'a': lambda: calls.append('a') or True,
+        'b': lambda: calls.append('b') or True})
+    monkeypatch.setattr(compat, 'NEEDED_BY', {
+        'a': lambda: 'upstream bug', 'b': lambda: None})
+    assert compat.apply() == {'a': True, 'b': False}
+    assert calls == ['a']
+    assert compat.apply() == {'a': True, 'b': False}
+    assert calls == ['a']  # once only
+
+
+@pytest.mark.parametrize('version,needed', [('2.5.1', False),
+                                            ('2.6.0', True),
+                                            ('2.14.1+cu130', True)])
+def test_safe_loader_allow_list_needed_from_torch_2_6(monkeypatch, version,
+                                                      needed):
+    monkeypatch.setattr(torch, '__version__', version)
+    assert (compat.needs_safe_loader_allow_list() is not None) is needed
+
+
+def test_history_buffer_fix_follows_the_safe_loader(monkeypatch):
+    from mmengine.logging import HistoryBuffer
+    monkeypatch.setattr(compat, 'needs_safe_loader_allow_list', lambda: None)
+    assert compat.needs_history_buffer_pickle() is None
+    monkeypatch.setattr(compat, 'needs_safe_loader_allow_list', lambda: 'x')
+    # Patched in this process: nothing left to do.
+    assert HistoryBuffer.__getstate__ is compat._history_buffer_getstate
+    assert compat.needs_history_buffer_pickle() is None
+
+    def upstream_getstate(self):  # mmengine 0.10.7's behaviour
+        self.__dict__.update(statistics_methods=self._statistics_methods)
+        return self.__dict__
+
+    monkeypatch.setattr(HistoryBuffer, '__getstate__', upstream_getstate)
+    assert 'statistics' in compat.needs_history_buffer_pickle()
+
+    def fixed_getstate(self):  # a release that no longer pickles them
+        return {k: v for k, v in self.__dict__.items()
+                if k != '_statistics_methods'}
+
+    monkeypatch.setattr(HistoryBuffer, '__getstate__', fixed_getstate)
+    assert compat.needs_history_buffer_pickle() is None
+
+
+def test_quantization_fix_needed_only_when_names_are_missing(monkeypatch):
+    import torch.ao.quantization.fuser_method_mappings as fmm
+    assert compat.needs_torch_quantization_names() is None  # patched here
+    monkeypatch.delattr(fmm, 'reverse3')
+    assert 'reverse3' in compat.needs_torch_quantization_names()
+
+
+def test_package_lookup_fix_needed_without_pkg_resources(monkeypatch):
+    import importlib.util
+    real = importlib.util.find_spec
+
+    def find_spec(name, *args):
+        return None if name == 'pkg_resources' else real(name, *args)
+
+    monkeypatch.setattr(importlib.util, 'find_spec', find_spec)
+    assert 'setuptools >= 81' in compat.needs_importlib_package_lookups()
+
+
+def test_package_lookup_fix_needed_for_editable_installs(monkeypatch,
+                                                         tmp_path):
+    import importlib.metadata
+    import importlib.util
+    if importlib.util.find_spec('pkg_resources') is None:
+        pytest.skip('needed anyway: no pkg_resources')
+    here = osp.dirname(osp.dirname(osp.abspath(mmlkd.__file__)))
+
+    class Dist:
+        def __init__(self, location):
+            self.location = location
+
+        def locate_file(self, path):
+            return osp.join(self.location, path)
+
+    # Metadata next to the code (a regular install): mmengine's own lookup
+    # finds the package, nothing to replace.
+    monkeypatch.setattr(importlib.metadata, 'distribution',
+                        lambda name: Dist(here))
+    assert compat.needs_importlib_package_lookups() is None
+    # Metadata in site-packages, code in a checkout (PEP 660 editable).
+    monkeypatch.setattr(importlib.metadata, 'distribution',
+                        lambda name: Dist(str(tmp_path)))
+    assert 'editable' in compat.needs_importlib_package_lookups()
+
+
+def test_mmlkd_config_prefix_registered_once(monkeypatch):
+    from mmengine.config import utils as config_utils
+    assert config_utils.MODULE2PACKAGE['mmlkd'] == 'mmlkd'
+    assert compat.needs_mmlkd_config_prefix() is None
+    table = {k: v for k, v in config_utils.MODULE2PACKAGE.items()
+             if k != 'mmlkd'}
+    monkeypatch.setattr(config_utils, 'MODULE2PACKAGE', table)
+    assert 'MODULE2PACKAGE' in compat.needs_mmlkd_config_prefix()
+    assert compat.register_mmlkd_config_prefix() is True
+    assert table['mmlkd'] == 'mmlkd'
+    assert compat.register_mmlkd_config_prefix() is False
+
+
+def test_mmlkd_scope_registries_delegate():
+    import mmpretrain.registry as pretrain
+    import mmrazor.registry as razor
+    from mmengine.registry import DATASETS as ROOT_DATASETS
+
+    from mmlkd import registry
+    assert ROOT_DATASETS._search_child('mmlkd') is registry.DATASETS
+    assert registry.DATASETS.get('DemoShapes') is pretrain.DATASETS.get(
+        'DemoShapes')
+    assert registry.MODELS.get('ImageClassifier') is not None  # mmpretrain
+    assert registry.MODELS.get('SingleTeacherDistill') is razor.MODELS.get(
+        'SingleTeacherDistill')  # mmrazor
+    assert registry.LOOPS.get('EpochBasedTrainLoop') is not None  # mmengine
+    assert registry.METRICS.get('NoSuchMetric') is None

@@ -1,4 +1,4 @@
-# Binary KD: per-class sigmoid KD with temperature (methods.md §6).
+# Binary KD: per-class sigmoid KD with temperature (docs/methods.md §6).
 # reduction='batchmean' sums over classes and averages over images, the scale
 # of mmpretrain's sigmoid BCE (BinaryKDLoss's own default, 'mean', would be
 # num_classes times smaller).

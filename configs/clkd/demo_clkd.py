@@ -1,4 +1,4 @@
-# CLKD (methods.md §3) on raw multi-label logits: instance- and class-level
+# CLKD (docs/methods.md §3) on raw multi-label logits: instance-, class-level
 # normalised MSE and the C x C class-correlation term. Weights as seen in
 # reimplementations: task 0.1 (the student's BCE), mu 0.5, beta 2, nu 0.4,
 # i.e. instance=0.5, class_level=mu*beta=1.0, correlation=0.4.

@@ -1,4 +1,4 @@
-# MLD (L2D's logit term, methods.md §1.2) on the embedded demo data.
+# MLD (L2D's logit term, docs/methods.md §1.2) on the embedded demo data.
 # The paper weighs the summed BCE 1 : MLD 10. mmpretrain's sigmoid BCE is
 # divided by the batch size, so MLD's weight is scaled by 1/64 (the paper's
 # batch) to keep that ratio: 10 / 64.

@@ -1,5 +1,5 @@
 # Vanilla KD (Hinton et al. 2015): softmax over the classes with temperature,
-# mmrazor's KLDivergence on the multi-label logits (methods.md §6). Its
+# mmrazor's KLDivergence on the multi-label logits (docs/methods.md §6). Its
 # 'batchmean' KL sums over classes and averages over images, the scale of
 # mmpretrain's sigmoid BCE, so a weight of 1 balances the two.
 _base_ = ['../_base_/distill/demo_linear.py']

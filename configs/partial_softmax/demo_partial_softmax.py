@@ -1,4 +1,4 @@
-# Partial-softmax KD (methods.md §6): for each image and positive label, a
+# Partial-softmax KD (docs/methods.md §6): for each image and positive, a
 # softmax over that label and the negatives; targets are the multi-hot
 # inputs of the student's loss module (recorder `gt`, data_idx=1).
 _base_ = ['../_base_/distill/demo_linear.py']

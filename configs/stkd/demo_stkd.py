@@ -1,4 +1,4 @@
-# STKD (methods.md §4): STKDDistill mixes each batch once (lambda ~
+# STKD (docs/methods.md §4): STKDDistill mixes each batch once (lambda ~
 # Beta(alpha, alpha), one permutation), teacher and student see the same mixed
 # images, the student's BCE gets the mixed soft multi-hot targets, and
 # STKDLoss distils sigmoid(z / T) per class with T^2 (summed over classes,

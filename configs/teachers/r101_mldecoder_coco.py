@@ -1,5 +1,5 @@
 # L2D teacher: ImageNet-pretrained ResNet-101 + ML-Decoder head on COCO 2014
-# (methods.md §1.1, §1.4). Recipe: 224 px, batch 64, inputs in [0, 1], Adam
+# (docs/methods.md §1.1, §1.4). Recipe: 224 px, batch 64, [0, 1] inputs, Adam
 # 1e-4 with weight decay on weights only, OneCycle over 80 epochs stepped per
 # iteration and stopped after 30 epochs as in the paper; --amp on a GPU.
 #   python tools/train.py configs/teachers/r101_mldecoder_coco.py \

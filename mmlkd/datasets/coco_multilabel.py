@@ -1,13 +1,11 @@
 """CocoMultiLabel: MS-COCO 2014 as a multi-label classification dataset."""
-import json
 import os.path as osp
 from typing import Any, Dict, List, Sequence
 
-from mmengine.fileio import get_file_backend
 from mmpretrain.datasets import MultiLabelDataset
 from mmpretrain.registry import DATASETS
 
-from .utils import check_image_files
+from .utils import check_image_files, load_json
 
 # The 80 COCO categories in category-id order (ids 1..90 with gaps).
 COCO_CATEGORIES = (
@@ -24,18 +22,6 @@ COCO_CATEGORIES = (
     'keyboard', 'cell phone', 'microwave', 'oven', 'toaster', 'sink',
     'refrigerator', 'book', 'clock', 'vase', 'scissors', 'teddy bear',
     'hair drier', 'toothbrush')
-
-
-def load_json(path: str, who: str) -> Any:
-    """Read a JSON annotation file; errors name the file."""
-    backend = get_file_backend(path, enable_singleton=True)
-    if not backend.exists(path):
-        raise FileNotFoundError(f'{who}: annotation file {path} not found')
-    try:
-        return json.loads(backend.get_text(path))
-    except json.JSONDecodeError as e:
-        raise ValueError(
-            f'{who}: annotation file {path} is not valid JSON ({e})') from None
 
 
 @DATASETS.register_module()

@@ -1,7 +1,28 @@
 """Load-time checks shared by the multi-label datasets."""
-from typing import Dict, List
+import json
+from typing import Any, Dict, List
 
 from mmengine.fileio import get_file_backend
+from mmengine.fileio import load as mmengine_load
+
+
+def load_json(path: str, who: str) -> Any:
+    """Read a JSON annotation file with mmengine's file I/O.
+
+    ``mmengine.fileio.load`` does the reading (any storage backend) and the
+    parsing. It is wrapped only for the messages: mmengine reports a missing
+    file through the backend and a syntax error as a bare ``JSONDecodeError``
+    that names neither the file nor the dataset, so both are re-raised here
+    with the dataset (``who``) and the path.
+    """
+    backend = get_file_backend(path, enable_singleton=True)
+    if not backend.exists(path):
+        raise FileNotFoundError(f'{who}: annotation file {path} not found')
+    try:
+        return mmengine_load(path, file_format='json')
+    except json.JSONDecodeError as e:
+        raise ValueError(
+            f'{who}: annotation file {path} is not valid JSON ({e})') from None
 
 
 def check_image_files(who: str, data_list: List[Dict], source: str) -> None:

@@ -1,6 +1,6 @@
 """Vectorised multi-label metrics: per-class AP and the CP/CR/CF1/OP/OR/OF1 family.
 
-Definitions (methods.md §5, as in ML-GCN, ASL and Query2Label):
+Definitions (docs/methods.md §5, as in ML-GCN, ASL and Query2Label):
 
 * AP of class ``c`` is scikit-learn's non-interpolated average precision,
   ``AP = sum_k (R_k - R_{k-1}) P_k`` over the distinct score thresholds, so a

@@ -103,6 +103,13 @@ class MultiLabelMAP(BaseMetric):
             raise KeyError('MultiLabelMAP: a data sample has neither '
                            f'gt_label nor gt_score ({self._describe(sample, i)})')
         if 'gt_label_difficult' in sample:
+            # Same rule and policies as mmpretrain's ``VOCMetricMixin`` (the
+            # tests compare the two). The mixin itself is not used: its
+            # ``process`` replaces this class's, requires
+            # ``gt_label_difficult`` on every sample (so COCO / NUS-WIDE
+            # could not use this metric) and skips the label and NaN checks
+            # and the compact per-sample storage above; it offers no
+            # function for the rule alone.
             difficult = _to_numpy(sample['gt_label_difficult']).astype(
                 np.int64).ravel()
             # A class with a non-difficult object stays positive; only the

@@ -100,3 +100,17 @@ def test_bad_inputs_are_named(coco_root):
     assert len(build(coco_root, check_files=False)) == 3
     with pytest.raises(ValueError, match='class_order'):
         build(coco_root, class_order='name')
+
+
+def test_load_json_reads_through_mmengine_fileio(tmp_path, monkeypatch):
+    import mmengine.fileio
+
+    from mmlkd.datasets import utils
+    path = tmp_path / 'a.json'
+    path.write_text('{"x": [1, 2]}')
+    calls = []
+    real = mmengine.fileio.load
+    monkeypatch.setattr(utils, 'mmengine_load',
+                        lambda *a, **k: calls.append(a) or real(*a, **k))
+    assert utils.load_json(str(path), 'Who') == {'x': [1, 2]}
+    assert calls == [(str(path), )]

@@ -115,6 +115,31 @@ def test_difficult_policy(policy, expected):
                                   [1, expected, 0])
 
 
+@pytest.mark.parametrize('policy', [None, True, False])
+def test_difficult_targets_match_mmpretrain_voc_mixin(policy):
+    """The difficult rule equals mmpretrain's VOCMetricMixin on VOC samples."""
+    from mmengine.evaluator import BaseMetric
+    from mmpretrain.evaluation.metrics.voc_multi_label import VOCMetricMixin
+
+    class Reference(VOCMetricMixin, BaseMetric):
+        def compute_metrics(self, results):
+            return {}
+
+    rng = np.random.default_rng(5)
+    ours = MultiLabelMAP(difficult_as_positive=policy)
+    ref = Reference(difficult_as_positive=policy)
+    for _ in range(40):
+        labels = np.flatnonzero(rng.random(6) < 0.4).tolist()
+        difficult = np.flatnonzero(rng.random(6) < 0.3).tolist()
+        sample = dict(pred_score=torch.rand(6),
+                      gt_label=torch.tensor(labels, dtype=torch.long),
+                      gt_label_difficult=difficult)
+        ours.process(None, [sample])
+        ref.process(None, [sample])
+    for a, b in zip(ours.results, ref.results):
+        np.testing.assert_array_equal(a['target'], b['gt_score'].numpy())
+
+
 def test_difficult_ignored_matches_sklearn_on_kept():
     rng = np.random.default_rng(2)
     scores = rng.random((25, 3)).astype(np.float32)

@@ -1,4 +1,4 @@
-# The CAM-distillation part of a linear-head distiller (methods.md §2), shared
+# The CAM part of a linear-head distiller (docs/methods.md §2), shared
 # by configs/cams_kd/*: the CAMInputs recorder reads the last feature map and
 # the live classifier weight, the stateless CAMConnector (one for both sides)
 # makes B x C x H x W CAMs, and CAMDistillLoss pools them to 2 x 2,

@@ -1,4 +1,4 @@
-# L2D (methods.md §1): ResNet-101 -> ResNet-18, both with ML-Decoder heads,
+# L2D (docs/methods.md §1): R-101 -> R-18, both with ML-Decoder heads,
 # distilled with MLD on the logits and LED on the label-wise embeddings, L2D
 # recipe (Adam 1e-4, OneCycle per iteration, 80 epochs). Dataset-free: a
 # config adds a dataset base (and its num_classes), e.g. configs/l2d/*.py.

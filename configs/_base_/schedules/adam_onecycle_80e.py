@@ -1,4 +1,4 @@
-# L2D recipe (methods.md §1.4): Adam lr 1e-4, L2 weight decay 1e-4 on weights
+# L2D recipe (docs/methods.md §1.4): Adam lr 1e-4, L2 decay 1e-4 on weights
 # only (no norm/bias decay), OneCycle with 20 % warm-up stepped every
 # iteration, 80 epochs. Mixed precision: add `--amp` to tools/train.py on GPU.
 optim_wrapper = dict(

@@ -13,7 +13,7 @@ class PartialSoftmaxKDLoss(nn.Module):
 
     A softmax over all classes makes the positives of a multi-label image
     compete with each other. The partial softmax, a baseline of multi-label
-    KD tables (specified in the project's ``methods.md`` section 6; it has
+    KD tables (specified in ``docs/methods.md`` §6; it has
     no single reference paper), instead builds, for image :math:`i` and each
     positive :math:`p \in P_i` (:math:`N_i` the negatives), a distribution
     over :math:`S_{ip} = N_i \cup \{p\}`:

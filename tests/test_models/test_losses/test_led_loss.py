@@ -1,4 +1,4 @@
-"""LEDLoss against a slow per-set loop written from the formula (methods.md §1.3)."""
+"""LEDLoss against a slow per-set loop of the formula (docs/methods.md §1.3)."""
 import math
 
 import pytest

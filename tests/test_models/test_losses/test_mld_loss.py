@@ -1,4 +1,4 @@
-"""MLDLoss against a slow loop over (image, class) cells (methods.md §1.2)."""
+"""MLDLoss against a slow loop over (image, class) cells (docs/methods.md §1.2)."""
 import math
 
 import pytest
