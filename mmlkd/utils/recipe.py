@@ -206,6 +206,7 @@ class RecipeCard:
     input_std: Optional[Tuple[float, ...]]
     student_loss: Optional[Dict[str, Any]]
     distill_losses: Dict[str, Dict[str, Any]]
+    teacher_ckpt: Optional[str] = None
     notes: List[str] = field(default_factory=list)
 
     @property
@@ -232,7 +233,12 @@ class RecipeCard:
         rows.append(('BatchNorm', bn))
         opt = dict(self.optimizer)
         rows.append(('optimizer', f'{opt.pop("type", "?")}({_kw(opt)})'))
-        if self.lr_scale is None:
+        if self.lr_scale is None and self.base_batch_size not in (
+                None, p.global_batch):
+            scaled = (f'{_num(self.lr)} (auto_scale_lr off: NOT scaled from '
+                      f'batch {self.base_batch_size} to {p.global_batch}; '
+                      'add --auto-scale-lr to scale it)')
+        elif self.lr_scale is None:
             scaled = (f'{_num(self.lr)} (auto_scale_lr off; tuned for '
                       f'batch {self.base_batch_size})')
         else:
@@ -264,6 +270,8 @@ class RecipeCard:
         if self.input_mean is not None:
             rows.append(('input scaling', f'(x - {list(self.input_mean)}) / '
                          f'{list(self.input_std)}'))
+        if self.teacher_ckpt is not None:
+            rows.append(('teacher', self.teacher_ckpt))
         if self.student_loss is not None:
             s = dict(self.student_loss)
             rows.append(('student loss', f'{s.pop("type", "?")}({_kw(s)})'))
@@ -296,10 +304,12 @@ def _plain(value: Any) -> Any:
     return value
 
 
+def _value(v: Any) -> str:
+    return _num(v) if isinstance(v, float) else repr(v)
+
+
 def _kw(d: Mapping[str, Any]) -> str:
-    return ', '.join(
-        f'{k}={_num(v) if isinstance(v, float) else v!r}'
-        for k, v in sorted(d.items()))
+    return ', '.join(f'{k}={_value(v)}' for k, v in sorted(d.items()))
 
 
 def _transform(t: Mapping[str, Any]) -> str:
@@ -396,6 +406,7 @@ def build_recipe_card(cfg: Config,
             k: _plain(v)
             for k, v in (distiller.get('distill_losses') or {}).items()
         },
+        teacher_ckpt=model.get('teacher_ckpt'),
         notes=list(notes or []),
     )
 
