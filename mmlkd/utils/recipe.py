@@ -188,7 +188,7 @@ def drop_sync_bn_without_cuda(cfg: Config,
 
 @dataclass
 class RecipeCard:
-    """What a launch trains, as plain values (see :func:`build_recipe_card`)."""
+    """What a launch trains, in plain values (:func:`build_recipe_card`)."""
     config: str
     plan: BatchPlan
     sync_bn: Optional[str]

@@ -1,7 +1,8 @@
 # PKT (Passalis and Tefas, ECCV 2018) on the pooled features (recorder
 # `pool`, the neck output): cosine-kernel conditional probabilities over the
 # other images of the batch, KL teacher || student, averaged over images.
-# Merge into a skeleton's distiller: model = dict(distiller={{_base_.pkt_distiller}}).
+# Merge into a skeleton's distiller:
+#   model = dict(distiller={{_base_.pkt_distiller}}).
 #
 # Weight: CRD's benchmark (Tian et al., ICLR 2020) weighs PKT 3e4 on a mean
 # over the B x B pairs; on 'batchmean' (a mean over the B images) that is

@@ -1,7 +1,8 @@
 # Distillation skeleton on NUS-WIDE (81 classes, 224 px): ResNet-101 teacher
 # -> ResNet-18 student, GAP + linear multi-label heads, the L2D recipe
-# (nuswide_224_l2d.py); the same recorders as r101_r18_linear_coco.py. Method configs inherit this and
-# fill `distill_losses` / `loss_forward_mappings`.
+# (nuswide_224_l2d.py); the same recorders as r101_r18_linear_coco.py.
+# Method configs merge a loss fragment (*_distiller.py) into
+# `model.distiller`.
 _base_ = [
     '../datasets/nuswide_224_l2d.py',
     '../models/resnet_multilabel_nuswide.py',

@@ -1,8 +1,8 @@
 # Distillation skeleton on Pascal VOC 2007 (20 classes, 224 px): ResNet-101
 # teacher -> ResNet-18 student, GAP + linear multi-label heads, the L2D
 # recipe with VOC's "difficult" labels as positives (voc_224_l2d.py); the
-# same recorders as r101_r18_linear_coco.py. Method configs
-# inherit this and fill `distill_losses` / `loss_forward_mappings`.
+# same recorders as r101_r18_linear_coco.py. Method configs merge a loss
+# fragment (*_distiller.py) into `model.distiller`.
 _base_ = [
     '../datasets/voc_224_l2d.py',
     '../models/resnet_multilabel_voc.py',

@@ -1,7 +1,8 @@
 # Relational KD (Park et al., CVPR 2019) with mmrazor's distance- and
 # angle-wise losses (their default weights 25 and 50) on the pooled features
 # (recorder `pool`, the neck output), whose widths may differ.
-# Merge into a skeleton's distiller: model = dict(distiller={{_base_.rkd_distiller}}).
+# Merge into a skeleton's distiller:
+#   model = dict(distiller={{_base_.rkd_distiller}}).
 # mmrazor's losses relate the images of one process: with 8 GPUs each sees
 # 8 of the global 64.
 rkd_distiller = dict(
