@@ -1,5 +1,6 @@
 """Every config under configs/ parses and builds its model (no data, no
-checkpoint, no download needed)."""
+checkpoint, no download needed) and declares the zoo's recipe (global batch,
+SyncBN and persistent workers on GPU recipes, the L2D pipeline)."""
 import glob
 import os
 

@@ -111,3 +111,27 @@ def test_dist_train_logs_the_card_print_recipe_prints(mldecoder_teacher_ckpt,
         rows.pop(key)
         printed.pop(key, None)
     assert rows == printed
+
+
+def test_size_data_counts_the_iterations_of_a_dataset_on_disk(tmp_path):
+    import math
+    import sys
+    sys.path.insert(0, os.path.join(ROOT, 'tests', 'test_datasets'))
+    import generated_layouts as gl
+    from mmpretrain.registry import DATASETS
+    root = gl.coco_root(tmp_path)
+    options = [f'train_dataloader.dataset.data_root={root}',
+               'global_batch_size=2']
+    without = _rows(_card([L2D, '--gpus', '2', '--cfg-options'] + options))
+    assert without['iterations'] == [
+        'per epoch: unknown until the dataset is loaded']
+    rows = _rows(_card([L2D, '--gpus', '2', '--size-data', '--cfg-options'] +
+                       options))
+    cfg = Config.fromfile(os.path.join(ROOT, L2D))
+    cfg.train_dataloader.dataset.data_root = root
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        n = len(DATASETS.build(cfg.train_dataloader.dataset))
+    per_epoch = math.ceil(n / 2)  # 2 processes x 1 image
+    assert n > 2
+    assert rows['iterations'] == [f'{per_epoch} per epoch, '
+                                  f'{80 * per_epoch} in all']
