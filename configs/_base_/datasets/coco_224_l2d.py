@@ -4,12 +4,5 @@
 _base_ = ['./coco_224.py', './l2d_transforms.py']
 
 data_preprocessor = {{_base_.l2d_input_scaling}}
-
-train_pipeline = [
-    dict(type='LoadImageFromFile'),
-    dict(type='Resize', scale=(224, 224)),
-    {{_base_.l2d_cutout}},
-    {{_base_.l2d_randaugment}},
-    dict(type='PackInputs'),
-]
+train_pipeline = {{_base_.l2d_train_pipeline}}
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -19,3 +19,11 @@ l2d_randaugment = dict(
     magnitude_level=9,
     magnitude_std=0.5,
     hparams=dict(pad_val=[104, 116, 124]))
+# The whole training pipeline (voc_224_l2d.py adds MergeDifficultLabels).
+l2d_train_pipeline = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(224, 224)),
+    l2d_cutout,
+    l2d_randaugment,
+    dict(type='PackInputs'),
+]
