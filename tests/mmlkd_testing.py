@@ -11,7 +11,7 @@ ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 # Small enough that a train/val/test round trip takes seconds on 2 cores.
 TINY_DEMO = [
     'train_dataloader.dataset.num_images=48',
-    'train_dataloader.batch_size=16',
+    'global_batch_size=16',  # per process: 16 / number of processes
     'val_dataloader.dataset.num_images=32',
     'val_dataloader.batch_size=16',
     'test_dataloader.dataset.num_images=32',

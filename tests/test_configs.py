@@ -1,5 +1,6 @@
 """Every config under configs/ parses and builds its model (no data, no
-checkpoint, no download needed)."""
+checkpoint, no download needed) and declares the zoo's recipe (global batch,
+SyncBN and persistent workers on GPU recipes, the L2D pipeline)."""
 import glob
 import os
 
@@ -40,3 +41,45 @@ def test_config_builds_model(path):
     assert sum(p.numel() for p in model.parameters()) > 0
     for key in ('train_dataloader', 'val_dataloader', 'val_evaluator'):
         assert key in cfg, f'{path}: missing {key}'
+
+
+def _is_demo(cfg: Config) -> bool:
+    return cfg.train_dataloader.dataset.type == 'DemoShapes'
+
+
+@pytest.mark.parametrize('path', CONFIGS,
+                         ids=[os.path.relpath(p, ROOT) for p in CONFIGS])
+def test_config_declares_the_recipe(path):
+    """One batch convention: the global batch, split at launch; SyncBN and
+    persistent workers on the GPU recipes, neither on the CPU demo."""
+    from mmlkd.utils.recipe import resolve_batch
+    cfg = Config.fromfile(path)
+    assert cfg.global_batch_size == 64
+    assert cfg.train_dataloader.get('batch_size') is None, \
+        'the per-process batch is derived from global_batch_size'
+    for world in (1, 2, 8):
+        assert resolve_batch(cfg, world).per_process == 64 // world
+    assert cfg.auto_scale_lr.base_batch_size == 64
+    if _is_demo(cfg):
+        assert cfg.get('sync_bn') is None  # SyncBatchNorm refuses the CPU
+        assert cfg.train_dataloader.num_workers == 0
+    else:
+        assert cfg.sync_bn == 'torch'
+        for key in ('train_dataloader', 'val_dataloader', 'test_dataloader'):
+            assert cfg[key].persistent_workers and cfg[key].num_workers > 0
+        # every real-dataset config trains on the L2D recipe
+        types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
+        assert 'Cutout' in types and 'RandAugment' in types
+        assert cfg.data_preprocessor.std == [255.0] * 3
+        assert cfg.param_scheduler.type == 'OneCycleLR'
+        if cfg.train_dataloader.dataset.type == 'VOC':
+            assert 'MergeDifficultLabels' in types
+
+
+def test_no_loss_weight_is_written_per_gpu_count():
+    """Weights are written against the global batch, never as 1 / (64 / G)."""
+    for path in glob.glob(os.path.join(ROOT, 'configs', '**', '*.py'),
+                          recursive=True):
+        with open(path) as f:
+            text = f.read()
+        assert '/ G)' not in text and 'per GPU count' not in text, path

@@ -30,11 +30,11 @@ METHODS = {
     'mld': ('configs/demo/mld.py', 'distilled: MLD (L2D logits)'),
 }
 LOG_EVERY = 'default_hooks.logger.interval=20'
-# The teacher and the student alone train on one process with batch 64; the
-# distilled students run on NPROC processes with 64 / NPROC each, so every
-# student sees the same global batch and number of steps.
+# The teacher and the student alone train on one process, the distilled
+# students on NPROC processes; the configs' global batch (64) is split over
+# the processes by tools/train.py, so every student sees the same global
+# batch and number of steps.
 NPROC = 2
-BATCH = 64
 
 
 def _pump(proc: subprocess.Popen, tag: str, sink) -> None:
@@ -153,7 +153,6 @@ def main() -> None:
             {method: ['bash', 'tools/dist_train.sh', config, str(NPROC),
                       '--work-dir', wd, '--cfg-options',
                       f'model.teacher_ckpt={teacher_ckpt}',
-                      f'train_dataloader.batch_size={BATCH // NPROC}',
                       LOG_EVERY]},
             work)
 

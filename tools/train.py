@@ -62,6 +62,9 @@ def main(argv=None) -> None:
     import mmlkd  # noqa: F401  (registers components for the checks)
     from mmlkd.utils import check_config
     check_config(cfg)
+    # Per-process batch from global_batch_size, the recipe card hook.
+    from mmlkd.utils.recipe import prepare_launch
+    prepare_launch(cfg)
 
     setup_cpu_distributed(cfg)
     runner = build_runner(cfg, args.config)

@@ -1,16 +1,8 @@
-# Binary KD: per-class sigmoid KD with temperature (docs/methods.md §6).
-# reduction='batchmean' sums over classes and averages over images, the scale
-# of mmpretrain's sigmoid BCE (BinaryKDLoss's own default, 'mean', would be
-# num_classes times smaller).
-_base_ = ['../_base_/distill/demo_linear.py']
+# Binary KD (per-class sigmoid KD, T = 4) on the embedded demo data; the loss
+# block is _base_/distill/binary_kd_distiller.py, shared with the COCO config.
+_base_ = [
+    '../_base_/distill/demo_linear.py',
+    '../_base_/distill/binary_kd_distiller.py',
+]
 
-model = dict(
-    distiller=dict(
-        distill_losses=dict(
-            loss_bkd=dict(type='BinaryKDLoss', tau=4.0,
-                          reduction='batchmean', loss_weight=1.0)),
-        loss_forward_mappings=dict(
-            loss_bkd=dict(
-                preds_S=dict(from_student=True, recorder='fc'),
-                preds_T=dict(from_student=False, recorder='fc'),
-            ))))
+model = dict(distiller={{_base_.binary_kd_distiller}})

@@ -1,4 +1,4 @@
-# CAMs-based distillation (docs/methods.md §2) on the embedded demo data.
+# CAMs-based distillation on the embedded demo data.
 # The student's class activation maps (last feature map x classifier weight,
 # read live by the CAMInputs recorder) are matched to the teacher's after
 # pooling both to 2 x 2 and L2-normalising each (image, class) map, the

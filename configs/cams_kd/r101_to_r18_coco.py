@@ -1,4 +1,4 @@
-# CAMs-based distillation (docs/methods.md §2), ResNet-101 -> ResNet-18 on
+# CAMs-based distillation, ResNet-101 -> ResNet-18 on
 # MS-COCO 2014 with the L2D recipe. Student and teacher CAMs (7 x 7 at 224 px,
 # 80 channels on both sides) are pooled to 2 x 2, L2-normalised per (image,
 # class) and matched with MSE (the CAT-KD form).

@@ -1,13 +1,6 @@
-# CAM distillation + MLD (L2D's logit term) on MS-COCO 2014, R-101 -> R-18.
-# MLD keeps the paper's 1 : 10 ratio to the summed BCE; mmpretrain's BCE is
-# divided by the batch, so MLD's weight is 10 / 64 (the recipe's batch).
-_base_ = ['./r101_to_r18_coco.py']
+# CAM distillation + MLD (L2D's logit term) on MS-COCO 2014, R-101 -> R-18:
+# the CAM config plus the MLD block of _base_/distill/mld_distiller.py (the
+# paper's 1 : 10 ratio to the summed BCE, 10 / 64 for the global batch of 64).
+_base_ = ['./r101_to_r18_coco.py', '../_base_/distill/mld_distiller.py']
 
-model = dict(
-    distiller=dict(
-        distill_losses=dict(
-            loss_mld=dict(type='MLDLoss', loss_weight=10 / 64)),
-        loss_forward_mappings=dict(
-            loss_mld=dict(
-                preds_S=dict(from_student=True, recorder='fc'),
-                preds_T=dict(from_student=False, recorder='fc')))))
+model = dict(distiller={{_base_.mld_distiller}})

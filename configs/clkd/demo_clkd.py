@@ -1,28 +1,8 @@
-# CLKD (docs/methods.md §3) on raw multi-label logits: instance-, class-level
-# normalised MSE and the C x C class-correlation term. Weights as seen in
-# reimplementations: task 0.1 (the student's BCE), mu 0.5, beta 2, nu 0.4,
-# i.e. instance=0.5, class_level=mu*beta=1.0, correlation=0.4.
-_base_ = ['../_base_/distill/demo_linear.py']
+# CLKD on the embedded demo data: the task (BCE) weight 0.1 and the loss
+# block of _base_/distill/clkd_distiller.py, shared with the COCO config.
+_base_ = [
+    '../_base_/distill/demo_linear.py',
+    '../_base_/distill/clkd_distiller.py',
+]
 
-model = dict(
-    architecture=dict(head=dict(loss=dict(loss_weight=0.1))),
-    distiller=dict(
-        distill_losses=dict(
-            loss_clkd=dict(
-                type='CLKDLoss',
-                instance=0.5,
-                class_level=1.0,
-                correlation=0.4,
-                on='logits',
-                corr_axis='class',
-                corr_center=True,
-                corr_divisor='unbiased',
-                corr_squared=True,
-                corr_reduction='mean',
-                gather=False,
-                loss_weight=1.0)),
-        loss_forward_mappings=dict(
-            loss_clkd=dict(
-                preds_S=dict(from_student=True, recorder='fc'),
-                preds_T=dict(from_student=False, recorder='fc'),
-            ))))
+model = {{_base_.clkd_model}}

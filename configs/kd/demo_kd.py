@@ -1,15 +1,8 @@
-# Vanilla KD (Hinton et al. 2015): softmax over the classes with temperature,
-# mmrazor's KLDivergence on the multi-label logits (docs/methods.md §6). Its
-# 'batchmean' KL sums over classes and averages over images, the scale of
-# mmpretrain's sigmoid BCE, so a weight of 1 balances the two.
-_base_ = ['../_base_/distill/demo_linear.py']
+# Vanilla KD (softmax over the classes, T = 4) on the embedded demo data; the
+# loss block is _base_/distill/kd_distiller.py, shared with the COCO config.
+_base_ = [
+    '../_base_/distill/demo_linear.py',
+    '../_base_/distill/kd_distiller.py',
+]
 
-model = dict(
-    distiller=dict(
-        distill_losses=dict(
-            loss_kd=dict(type='KLDivergence', tau=4.0, loss_weight=1.0)),
-        loss_forward_mappings=dict(
-            loss_kd=dict(
-                preds_S=dict(from_student=True, recorder='fc'),
-                preds_T=dict(from_student=False, recorder='fc'),
-            ))))
+model = dict(distiller={{_base_.kd_distiller}})

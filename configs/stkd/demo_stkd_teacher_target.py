@@ -1,4 +1,4 @@
-# STKD, teacher-target variant (docs/methods.md §4): teacher sees the clean
+# STKD, teacher-target variant: the teacher sees the clean
 # batch and its target is lambda * p_t(x) + (1 - lambda) * p_t(x[perm]);
 # lambda and perm reach STKDLoss through a MethodOutputs recorder on
 # STKDDistill.mixup_params.

@@ -22,6 +22,7 @@ CONFIGS = {
     'voc_448.py': ('voc_root', 20, 448),
     'voc_224_l2d.py': ('voc_root', 20, 224),
     'nuswide_224.py': ('nus_root', 81, 224),
+    'nuswide_224_l2d.py': ('nus_root', 81, 224),
 }
 
 

@@ -17,8 +17,10 @@ train_pipeline = [
 ]
 test_pipeline = [dict(type='PackInputs')]
 
+# No train batch_size here: the recipe's `global_batch_size` (schedules/)
+# is split over the processes by tools/train.py. In-memory data: no workers,
+# hence no persistent_workers.
 train_dataloader = dict(
-    batch_size=64,
     num_workers=0,
     dataset=dict(type=dataset_type, split='train', num_images=3000, pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),

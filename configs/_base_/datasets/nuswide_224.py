@@ -29,9 +29,11 @@ test_pipeline = [
     dict(type='PackInputs'),
 ]
 
+# No train batch_size here: the recipe's `global_batch_size` (schedules/)
+# is split over the processes by tools/train.py.
 train_dataloader = dict(
-    batch_size=64,
     num_workers=4,
+    persistent_workers=True,
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
@@ -43,6 +45,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=64,
     num_workers=4,
+    persistent_workers=True,
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

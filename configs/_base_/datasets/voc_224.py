@@ -37,9 +37,11 @@ test_pipeline = [
     dict(type='PackInputs', meta_keys=meta_keys),
 ]
 
+# No train batch_size here: the recipe's `global_batch_size` (schedules/)
+# is split over the processes by tools/train.py.
 train_dataloader = dict(
-    batch_size=64,
     num_workers=4,
+    persistent_workers=True,
     dataset=dict(
         type=dataset_type,
         data_root=data_root,
@@ -50,6 +52,7 @@ train_dataloader = dict(
 val_dataloader = dict(
     batch_size=64,
     num_workers=4,
+    persistent_workers=True,
     dataset=dict(
         type=dataset_type,
         data_root=data_root,

@@ -1,25 +1,17 @@
-# Pascal VOC 2007, 224 px, the L2D way: the training pipeline of
-# coco_224_l2d.py (Resize, Cutout, RandAugment, inputs in [0, 1] via
-# mean=0 / std=255 in the data preprocessor) and "difficult" labels counted
-# as positive, in training (MergeDifficultLabels) and in evaluation
+# Pascal VOC 2007, 224 px, the L2D way: the L2D training pipeline and inputs
+# in [0, 1] (l2d_transforms.py), and "difficult" labels counted as positive,
+# in training (MergeDifficultLabels) and in evaluation
 # (difficult_as_positive=True), as the L2D reference does.
-_base_ = ['./voc_224.py']
+_base_ = ['./voc_224.py', './l2d_transforms.py']
 
-data_preprocessor = dict(mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0])
+data_preprocessor = {{_base_.l2d_input_scaling}}
 
 train_pipeline = [
     dict(type='LoadImageFromFile'),
     dict(type='MergeDifficultLabels'),
     dict(type='Resize', scale=(224, 224)),
-    dict(type='Cutout', shape=112, pad_val=(124, 116, 104), prob=1.0),
-    dict(
-        type='RandAugment',
-        policies='timm_increasing',
-        num_policies=2,
-        total_level=10,
-        magnitude_level=9,
-        magnitude_std=0.5,
-        hparams=dict(pad_val=[104, 116, 124])),
+    {{_base_.l2d_cutout}},
+    {{_base_.l2d_randaugment}},
     dict(type='PackInputs'),
 ]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))

@@ -13,6 +13,7 @@ test_pipeline = [
     dict(type='Resize', scale=(448, 448)),
     dict(type='PackInputs', meta_keys={{_base_.meta_keys}}),
 ]
-train_dataloader = dict(batch_size=32, dataset=dict(pipeline=train_pipeline))
+# The training batch is the recipe's global_batch_size (schedules/).
+train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(batch_size=32, dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader

@@ -1,9 +1,11 @@
-# The CAM part of a linear-head distiller (docs/methods.md §2), shared
-# by configs/cams_kd/*: the CAMInputs recorder reads the last feature map and
-# the live classifier weight, the stateless CAMConnector (one for both sides)
-# makes B x C x H x W CAMs, and CAMDistillLoss pools them to 2 x 2,
-# L2-normalises each (image, class) map and matches them with MSE (CAT-KD).
-# Merge it into a skeleton's distiller: model = dict(distiller={{_base_.cams_distiller}}).
+# The CAM-distillation part of a linear-head distiller (the method: see
+# configs/cams_kd/README.md), shared by configs/cams_kd/*: the CAMInputs
+# recorder reads the last feature map and the live classifier weight, the
+# stateless CAMConnector (one for both sides) makes B x C x H x W CAMs, and
+# CAMDistillLoss pools them to 2 x 2, L2-normalises each (image, class) map
+# and matches them with MSE (CAT-KD).
+# Merge it into a skeleton's distiller:
+#   model = dict(distiller={{_base_.cams_distiller}}).
 cams_distiller = dict(
     student_recorders=dict(
         cam=dict(type='CAMInputs', source='backbone', head='head')),

@@ -1,7 +1,8 @@
 # The distiller shared by the linear-head distillation skeletons
 # (demo_linear.py, r101_r18_linear_{coco,voc,nuswide}.py): recorders for the
 # logits (`fc`), the multi-hot targets (`gt`, student only) and the backbone
-# output (`feat`, a tuple); losses are left to the method configs.
+# output (`feat`, a tuple); losses are left to the method configs (the
+# *_distiller.py fragments next to this file).
 linear_head_distiller = dict(
     type='ConfigurableDistiller',
     student_recorders=dict(

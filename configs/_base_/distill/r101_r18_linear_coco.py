@@ -1,13 +1,15 @@
 # Distillation skeleton on MS-COCO 2014 (80 classes, 224 px): ResNet-101
 # teacher -> ResNet-18 student, both GAP + linear multi-label heads, with the
-# L2D recipe (Adam 1e-4, OneCycle, 80 epochs, batch 64 in total). Method
-# configs inherit this and fill `distill_losses` / `loss_forward_mappings`.
+# L2D recipe: L2D pipeline and inputs in [0, 1] (coco_224_l2d.py), Adam 1e-4,
+# OneCycle, 80 epochs, global batch 64 on any number of GPUs, SyncBN
+# (adam_onecycle_80e.py). Method configs merge a loss fragment
+# (*_distiller.py) into `model.distiller`.
 #
 # Train the teacher first (the recipe stops it at epoch 30):
 #   bash tools/dist_train.sh configs/teachers/r101_coco.py 8 \
 #       --work-dir work_dirs/teachers/r101_coco
 _base_ = [
-    '../datasets/coco_224.py',
+    '../datasets/coco_224_l2d.py',
     '../models/resnet_multilabel.py',
     '../schedules/adam_onecycle_80e.py',
     '../default_runtime.py',
@@ -22,7 +24,4 @@ model = dict(
     teacher_ckpt='work_dirs/teachers/r101_coco/epoch_30.pth',
     distiller={{_base_.linear_head_distiller}},
 )
-
-# 8 GPUs x 8 images = the recipe's batch of 64.
-train_dataloader = dict(batch_size=8)
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

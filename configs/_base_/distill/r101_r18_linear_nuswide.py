@@ -1,9 +1,10 @@
 # Distillation skeleton on NUS-WIDE (81 classes, 224 px): ResNet-101 teacher
-# -> ResNet-18 student, GAP + linear multi-label heads, the L2D recipe; the
-# same recorders as r101_r18_linear_coco.py. Method configs inherit this and
-# fill `distill_losses` / `loss_forward_mappings`.
+# -> ResNet-18 student, GAP + linear multi-label heads, the L2D recipe
+# (nuswide_224_l2d.py); the same recorders as r101_r18_linear_coco.py.
+# Method configs merge a loss fragment (*_distiller.py) into
+# `model.distiller`.
 _base_ = [
-    '../datasets/nuswide_224.py',
+    '../datasets/nuswide_224_l2d.py',
     '../models/resnet_multilabel_nuswide.py',
     '../schedules/adam_onecycle_80e.py',
     '../default_runtime.py',
@@ -20,7 +21,4 @@ model = dict(
     teacher_ckpt='work_dirs/teachers/r101_nuswide/epoch_30.pth',
     distiller={{_base_.linear_head_distiller}},
 )
-
-# 8 GPUs x 8 images = the recipe's batch of 64.
-train_dataloader = dict(batch_size=8)
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')

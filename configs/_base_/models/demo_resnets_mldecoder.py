@@ -1,5 +1,5 @@
 # The demo teacher and student of demo_resnets.py with ML-Decoder heads
-# (L2D, docs/methods.md §1.1) instead of pooling + linear. The 32 x 32 px demo
+# (L2D) instead of pooling + linear. The 32 x 32 px demo
 # images give 4 x 4 = 16 tokens; a 128-wide decoder (4 heads, FFN 512) is
 # enough for 16 classes and keeps the demo fast on a CPU. Teacher and student
 # share the embedding width, so LEDLoss can compare their embeddings.

@@ -1,4 +1,4 @@
-# ResNet classifiers with L2D's ML-Decoder head (docs/methods.md §1.1), used
+# ResNet classifiers with the ML-Decoder head of L2D, used
 # as teachers and students by configs/teachers/ and configs/l2d/.
 # The backbone's last feature map goes to the head unpooled (neck=None); the
 # embedding width is 768 for every backbone, so teacher and student label-wise

@@ -12,3 +12,9 @@ param_scheduler = [
 train_cfg = dict(by_epoch=True, max_epochs=12, val_interval=12)
 val_cfg = dict()
 test_cfg = dict()
+
+# 64 images per step over all processes: `tools/train.py` runs 64 per step,
+# `dist_train.sh CONFIG 2` 32 per process (see adam_onecycle_80e.py). No
+# sync_bn: the demo trains on the CPU, where SyncBatchNorm cannot run.
+global_batch_size = 64
+auto_scale_lr = dict(base_batch_size=64)

@@ -1,0 +1,32 @@
+# The losses of L2D (ICCV 2023): MLD on the logits (mld_distiller.py) and LED
+# on the label-wise embeddings B x C x E (recorder `emb`, ML-Decoder heads),
+# with the multi-hot targets (recorder `gt`) choosing LED's class-aware sets.
+# Shared by the L2D skeleton (l2d_r101_r18_mldecoder.py) and the demo
+# (configs/l2d/demo_l2d.py): model = dict(distiller={{_base_.l2d_distiller}}).
+#
+# Weights: the paper minimises BCE_sum + 10 * MLD + 1 * LED. mmpretrain's
+# sigmoid BCE is BCE_sum divided by the batch B, so both distillation weights
+# are divided by B as well, B being the recipe's global batch of 64:
+# MLD 10 / 64, LED 1 / 64 (inside LED: CD 100, ID 1000). LED's class-aware
+# sets span the global batch (mmlkd gathers the embeddings across GPUs), so
+# the weights do not depend on the number of processes.
+_base_ = ['./mld_distiller.py']
+
+l2d_distiller = dict(
+    distill_losses=dict(
+        loss_mld={{_base_.mld_distiller.distill_losses.loss_mld}},
+        loss_led=dict(
+            type='LEDLoss',
+            cd_weight=100.0,
+            id_weight=1000.0,
+            loss_weight=1 / 64),
+    ),
+    loss_forward_mappings=dict(
+        loss_mld={{_base_.mld_distiller.loss_forward_mappings.loss_mld}},
+        loss_led=dict(
+            preds_S=dict(from_student=True, recorder='emb'),
+            preds_T=dict(from_student=False, recorder='emb'),
+            target=dict(from_student=True, recorder='gt', data_idx=1),
+        ),
+    ),
+)

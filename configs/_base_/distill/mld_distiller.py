@@ -1,0 +1,17 @@
+# MLD, L2D's logit term: per-class binary KL between teacher and student
+# sigmoid scores on the logits (recorder `fc`). Merge it into a skeleton's
+# distiller: model = dict(distiller={{_base_.mld_distiller}}).
+#
+# Weight: the paper minimises BCE_sum + 10 * MLD, the BCE summed over the
+# B x C cells of the batch. mmpretrain's sigmoid BCE is that sum divided by
+# the batch B, so MLD (a mean over images, like the BCE) keeps the ratio with
+# 10 / B, B being the recipe's global batch of 64. It never depends on the
+# number of processes.
+mld_distiller = dict(
+    distill_losses=dict(loss_mld=dict(type='MLDLoss', loss_weight=10 / 64)),
+    loss_forward_mappings=dict(
+        loss_mld=dict(
+            preds_S=dict(from_student=True, recorder='fc'),
+            preds_T=dict(from_student=False, recorder='fc'),
+        )),
+)

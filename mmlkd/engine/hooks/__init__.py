@@ -1,0 +1,3 @@
+from .recipe_card_hook import RecipeCardHook
+
+__all__ = ['RecipeCardHook']

@@ -1,0 +1,226 @@
+"""The global-batch convention and the recipe card (mmlkd.utils.recipe)."""
+import pytest
+import torch
+from mmengine.config import Config
+
+import mmlkd  # noqa: F401
+from mmlkd.utils.config_checks import ConfigError
+from mmlkd.utils.recipe import (apply_recipe, build_recipe_card,
+                                drop_sync_bn_without_cuda, launch_world_size,
+                                prepare_launch, resolve_batch)
+from mmlkd_testing import ROOT
+
+L2D_COCO = f'{ROOT}/configs/l2d/r101_to_r18_coco.py'
+
+
+def _cfg(path: str = L2D_COCO) -> Config:
+    return Config.fromfile(path)
+
+
+# --- point 1: one batch convention, the global batch ----------------------
+
+
+@pytest.mark.parametrize('world, per_process', [(1, 64), (2, 32), (4, 16),
+                                                (8, 8)])
+def test_global_batch_is_split_over_the_processes(world, per_process):
+    cfg = _cfg()
+    assert 'batch_size' not in cfg.train_dataloader  # only the global batch
+    plan = apply_recipe(cfg, world)
+    assert (plan.global_batch, plan.per_process) == (64, per_process)
+    assert cfg.train_dataloader.batch_size == per_process
+    assert plan.declared_by == 'global_batch_size'
+
+
+def test_global_batch_that_does_not_divide_is_an_error_naming_the_field():
+    with pytest.raises(ConfigError,
+                       match=r'global_batch_size=64 does not divide into 3 '
+                       r'processes.*\[1, 2, 4, 8, 16, 32, 64\]'):
+        apply_recipe(_cfg(), 3)
+
+
+def test_both_conventions_must_agree():
+    cfg = _cfg()
+    cfg.train_dataloader.batch_size = 16
+    with pytest.raises(ConfigError, match='global_batch_size=64 and '
+                       r'train_dataloader.batch_size=16 disagree at 1 '):
+        resolve_batch(cfg, 1)
+    # consistent: 4 x 16 = 64
+    assert resolve_batch(cfg, 4).per_process == 16
+
+
+def test_a_config_without_any_batch_is_an_error():
+    cfg = _cfg()
+    cfg.global_batch_size = None
+    with pytest.raises(ConfigError, match='declares no training batch: set '
+                       'global_batch_size .* train_dataloader.batch_size'):
+        resolve_batch(cfg, 1)
+
+
+@pytest.mark.parametrize('bad', [0, -64, 64.0, True, '64'])
+def test_global_batch_must_be_a_positive_integer(bad):
+    cfg = _cfg()
+    cfg.global_batch_size = bad
+    with pytest.raises(ConfigError, match='global_batch_size must be a '
+                       'positive integer'):
+        resolve_batch(cfg, 1)
+
+
+def _peak_lr_of_built_scheduler(cfg: Config, steps: int = 50) -> float:
+    """Step mmengine's OneCycleLR built from the config's settings."""
+    from mmengine.optim import OneCycleLR
+    sched_cfg = dict(cfg.param_scheduler)
+    param = torch.nn.Parameter(torch.zeros(1))
+    optim = torch.optim.Adam([param], lr=cfg.optim_wrapper.optimizer.lr)
+    sched = OneCycleLR(optim, eta_max=sched_cfg['eta_max'],
+                       pct_start=sched_cfg['pct_start'], total_steps=steps,
+                       by_epoch=False)
+    peak = 0.0
+    for _ in range(steps):
+        peak = max(peak, optim.param_groups[0]['lr'])
+        optim.step()
+        sched.step()
+    return peak
+
+
+def test_per_process_convention_with_auto_scale_lr():
+    """OpenMMLab's convention: per-GPU batch + --auto-scale-lr."""
+    cfg = _cfg(f'{ROOT}/configs/kd/r101_to_r18_coco.py')
+    assert _peak_lr_of_built_scheduler(cfg) == pytest.approx(1e-4)
+    cfg.global_batch_size = None
+    cfg.train_dataloader.batch_size = 32
+    cfg.auto_scale_lr.enable = True
+    plan = apply_recipe(cfg, 8)
+    assert (plan.per_process, plan.global_batch) == (32, 256)
+    assert plan.declared_by == 'train_dataloader.batch_size'
+    # OneCycleLR's peak is eta_max whatever the optimiser's lr, so scaling
+    # only the optimiser (all mmengine does) would leave the lr unchanged.
+    assert cfg.param_scheduler.eta_max == pytest.approx(4e-4)
+    assert _peak_lr_of_built_scheduler(cfg) == pytest.approx(4e-4)
+    card = build_recipe_card(cfg, plan)
+    assert card.lr == pytest.approx(4e-4) and card.lr_scale == 4.0
+    assert 'x4 = 256 / 64' in card.text()
+
+
+def test_per_process_batch_without_auto_scale_says_the_lr_is_not_scaled():
+    cfg = _cfg()
+    cfg.global_batch_size = None
+    cfg.train_dataloader.batch_size = 64
+    plan = apply_recipe(cfg, 8)
+    assert plan.global_batch == 512
+    assert cfg.param_scheduler.eta_max == pytest.approx(1e-4)
+    assert 'NOT scaled from batch 64 to 512' in build_recipe_card(
+        cfg, plan).text()
+
+
+def test_launch_world_size_reads_the_launcher_environment():
+    assert launch_world_size('none', {}) == 1
+    assert launch_world_size('pytorch', {'WORLD_SIZE': '8'}) == 8
+    assert launch_world_size('slurm', {'SLURM_NTASKS': '2'}) == 2
+    with pytest.raises(ConfigError, match='WORLD_SIZE should hold'):
+        launch_world_size('pytorch', {})
+
+
+# --- point 2: SyncBN on GPU recipes, dropped on the CPU --------------------
+
+
+def test_sync_bn_is_dropped_without_cuda_and_kept_with_it():
+    cfg = _cfg()
+    assert cfg.sync_bn == 'torch'
+    assert drop_sync_bn_without_cuda(cfg, cuda_available=True) is None
+    assert cfg.sync_bn == 'torch'
+    reason = drop_sync_bn_without_cuda(cfg, cuda_available=False)
+    assert 'sync_bn' not in cfg and "sync_bn='torch' dropped" in reason
+
+
+def test_prepare_launch_sets_the_batch_and_adds_the_card_hook(monkeypatch):
+    monkeypatch.setenv('WORLD_SIZE', '2')
+    cfg = _cfg()
+    cfg.launcher = 'pytorch'
+    plan = prepare_launch(cfg, cuda_available=False)
+    assert cfg.train_dataloader.batch_size == plan.per_process == 32
+    hook = cfg.custom_hooks[-1]
+    assert hook['type'] == 'RecipeCardHook'
+    assert 'dropped' in hook['notes'][0]
+
+
+# --- point 4: the recipe card equals the paper's recipe ---------------------
+
+L2D_PIPELINE = ['LoadImageFromFile', 'Resize', 'Cutout', 'RandAugment',
+                'PackInputs']
+MLD = dict(type='MLDLoss', loss_weight=10 / 64)
+LED = dict(type='LEDLoss', cd_weight=100.0, id_weight=1000.0,
+           loss_weight=1 / 64)
+HEADLINES = {
+    'l2d/r101_to_r18_coco.py': dict(loss_mld=MLD, loss_led=LED),
+    'l2d/r101_to_r18_voc.py': dict(loss_mld=MLD, loss_led=LED),
+    'l2d/r101_to_r18_nuswide.py': dict(loss_mld=MLD, loss_led=LED),
+    'kd/r101_to_r18_coco.py':
+    dict(loss_kd=dict(type='KLDivergence', tau=4.0, loss_weight=1.0)),
+    'binary_kd/r101_to_r18_coco.py':
+    dict(loss_bkd=dict(type='BinaryKDLoss', tau=4.0, reduction='batchmean',
+                       loss_weight=1.0)),
+    'partial_softmax/r101_to_r18_coco.py':
+    dict(loss_pskd=dict(type='PartialSoftmaxKDLoss', tau=1.0,
+                        loss_weight=1.0)),
+    'fitnet/r101_to_r18_coco.py':
+    dict(loss_fitnet=dict(type='L2Loss', normalize=True, loss_weight=10.0)),
+    'at/r101_to_r18_coco.py':
+    dict(loss_at=dict(type='ATLoss', loss_weight=1000.0)),
+    'rkd/r101_to_r18_coco.py':
+    dict(loss_rkd_d=dict(type='DistanceWiseRKD', loss_weight=25.0),
+         loss_rkd_a=dict(type='AngleWiseRKD', loss_weight=50.0)),
+    'pkt/r101_to_r18_coco.py':
+    dict(loss_pkt=dict(type='PKTLoss', include_self=False,
+                       reduction='batchmean', loss_weight=470.0)),
+    'clkd/r101_to_r18_coco.py':
+    dict(loss_clkd=dict(type='CLKDLoss', instance=0.5, class_level=1.0,
+                        correlation=0.4, on='logits', corr_axis='class',
+                        corr_center=True, corr_divisor='unbiased',
+                        corr_squared=True, corr_reduction='mean',
+                        loss_weight=1.0)),
+    'stkd/r101_to_r18_coco.py':
+    dict(loss_stkd=dict(type='STKDLoss', tau=4.0, mode='multilabel',
+                        loss_weight=1.0)),
+    'cams_kd/r101_to_r18_coco.py':
+    dict(loss_cam=dict(type='CAMDistillLoss', resolution=2, normalize='l2',
+                       classes='all', loss_weight=10.0)),
+}
+
+
+def _card(name: str, gpus: int):
+    cfg = _cfg(f'{ROOT}/configs/{name}')
+    return build_recipe_card(cfg, apply_recipe(cfg, gpus), config_name=name)
+
+
+@pytest.mark.parametrize('gpus', [8, 1])
+@pytest.mark.parametrize('name', sorted(HEADLINES))
+def test_headline_card_is_the_papers_recipe(name, gpus):
+    card = _card(name, gpus)
+    assert card.plan.global_batch == 64
+    assert card.plan.per_process == 64 // gpus
+    assert card.sync_bn == 'torch'
+    assert card.optimizer == dict(type='Adam', lr=1e-4, weight_decay=1e-4)
+    assert card.lr == 1e-4 and card.lr_scale is None
+    (sched, ) = card.schedulers
+    assert sched['type'] == 'OneCycleLR' and sched['eta_max'] == 1e-4
+    assert (sched['begin'], sched['end'], sched['pct_start']) == (0, 80, 0.2)
+    assert sched['convert_to_iter_based']  # stepped per iteration
+    assert card.max_epochs == 80
+    types = [t['type'] for t in card.train_pipeline]
+    expected = list(L2D_PIPELINE)
+    if '_voc' in name:  # "difficult" labels count as positive
+        expected.insert(1, 'MergeDifficultLabels')
+    assert types == expected
+    assert card.input_mean == (0.0, ) * 3
+    assert card.input_std == (255.0, ) * 3
+    assert card.distill_losses == HEADLINES[name]
+    task = 0.1 if name.startswith('clkd/') else 1.0
+    assert card.student_loss == dict(type='CrossEntropyLoss',
+                                     use_sigmoid=True, loss_weight=task)
+
+
+@pytest.mark.parametrize('name', sorted(HEADLINES))
+def test_card_at_8_gpus_equals_card_at_1_but_for_the_split(name):
+    one, eight = _card(name, 1), _card(name, 8)
+    assert one.lines()[4:] == eight.lines()[4:]  # from the optimizer on
+    assert eight.lines()[2].split()[1:4] == ['global', '64', '=']
