@@ -167,8 +167,8 @@ HEADLINES = {
     'at/r101_to_r18_coco.py':
     dict(loss_at=dict(type='ATLoss', loss_weight=1000.0)),
     'rkd/r101_to_r18_coco.py':
-    dict(loss_rkd_d=dict(type='DistanceWiseRKD', loss_weight=25.0),
-         loss_rkd_a=dict(type='AngleWiseRKD', loss_weight=50.0)),
+    dict(loss_rkd=dict(type='RKDLoss', distance_weight=25.0,
+                       angle_weight=50.0)),
     'pkt/r101_to_r18_coco.py':
     dict(loss_pkt=dict(type='PKTLoss', include_self=False,
                        reduction='batchmean', loss_weight=470.0)),
