@@ -66,7 +66,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def build_model(config: str, checkpoint: str, device: str):
-    """mmpretrain classifier of ``config`` with ``checkpoint`` loaded strictly."""
+    """The classifier of ``config`` with ``checkpoint`` loaded strictly."""
     import mmlkd.compat
     mmlkd.compat.apply()  # before parsing: `mmpretrain::` bases need it
     import mmlkd  # noqa: F401  (registers mmlkd's heads and datasets)

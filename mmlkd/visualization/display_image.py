@@ -22,7 +22,8 @@ def pipeline_channel_order(pipeline: Sequence[dict],
 def to_display_image(inputs: torch.Tensor, order: str) -> np.ndarray:
     """A packed ``C x H x W`` input as a contiguous ``H x W x 3`` RGB uint8."""
     if order not in ('rgb', 'bgr'):
-        raise ValueError(f"channel order must be 'rgb' or 'bgr', got {order!r}")
+        raise ValueError(
+            f"channel order must be 'rgb' or 'bgr', got {order!r}")
     img = inputs.detach().permute(1, 2, 0).cpu().numpy()
     if img.dtype != np.uint8:
         img = np.clip(img, 0, 255).astype(np.uint8)

@@ -44,7 +44,8 @@ def test_plot_curve_draws_loss_and_map(demo_log, tmp_path):
         np.testing.assert_allclose(y, losses)
     np.testing.assert_allclose(drawn['multi-label/mAP'][0], maps)
     picture = mpimg.imread(out)
-    assert picture.shape[0] == 2 * 286  # two stacked panels of 2.6 in at 110 dpi
+    # Two stacked panels of 2.6 inches at 110 dpi.
+    assert picture.shape[0] == 2 * 286
     assert picture[..., :3].std() > 0.05
 
 

@@ -5,9 +5,9 @@ from mmlkd_testing import run_tool
 
 
 def test_prints_resolved_distill_config_with_overrides(tmp_path):
+    weight = 'model.distiller.distill_losses.loss_mld.loss_weight=0.5'
     proc = run_tool(['tools/misc/print_config.py', 'configs/demo/mld.py',
-                     '--cfg-options', 'train_cfg.max_epochs=3',
-                     'model.distiller.distill_losses.loss_mld.loss_weight=0.5'])
+                     '--cfg-options', 'train_cfg.max_epochs=3', weight])
     assert proc.stdout.startswith('Config:\n')
     text = proc.stdout[len('Config:\n'):]
     # The printed text is a config of its own: parse it back.

@@ -119,8 +119,8 @@ def plot_curve(args: argparse.Namespace) -> Dict[str, List[np.ndarray]]:
             ax.set_xlabel(xlabel)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if not found:
-            present = sorted(set().union(*(r.keys() for log in logs
-                                           for r in log['train'] + log['val'])))
+            present = sorted({k for log in logs
+                              for r in log['train'] + log['val'] for k in r})
             raise KeyError(f'analyze_logs: key {key!r} is in none of the logs '
                            f'{list(args.json_logs)}; keys present: {present}')
         ax.set_ylabel(key)

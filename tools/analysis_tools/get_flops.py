@@ -20,7 +20,8 @@ from typing import Dict, List, Optional, Sequence, Tuple
 import torch
 from mmengine.config import Config, DictAction
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -113,8 +114,9 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Dict]:
             lines.append(r['out_table'])
     if set(results) == {'teacher', 'student'}:
         t, s = results['teacher'], results['student']
-        lines.append(f'student / teacher: params {s["params"] / t["params"]:.3f}'
-                     f', FLOPs {s["flops"] / t["flops"]:.3f}')
+        lines.append('student / teacher: params '
+                     f'{s["params"] / t["params"]:.3f}, FLOPs '
+                     f'{s["flops"] / t["flops"]:.3f}')
     print('\n'.join(lines))
     return results
 

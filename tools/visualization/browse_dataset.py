@@ -19,7 +19,8 @@ from typing import List, Optional, Sequence
 
 from mmengine.config import Config, DictAction
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
