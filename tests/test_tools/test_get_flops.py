@@ -5,7 +5,7 @@ import os.path as osp
 import pytest
 
 import mmlkd  # noqa: F401  (compat fixes before mmrazor)
-from mmlkd_testing import ROOT, run_tool
+from mmlkd_testing import ROOT
 
 
 def _tool():
@@ -54,11 +54,13 @@ def test_teacher_and_student_of_distill_config(capsys):
     assert 'Input shape: (3, 32, 32)' in out and 'student / teacher' in out
 
 
-def test_plain_config_cli():
-    proc = run_tool(['tools/analysis_tools/get_flops.py',
-                     'configs/demo/student_alone.py', '--shape', '32', '32'])
-    lines = [line.split() for line in proc.stdout.splitlines()]
+def test_plain_config(capsys):
+    results = _tool().main([
+        osp.join(ROOT, 'configs', 'demo', 'student_alone.py'), '--shape',
+        '32', '32'])
+    _, student = _demo_models()
+    assert list(results) == ['model']
+    assert results['model']['params'] == sum(
+        p.numel() for p in student.parameters())
+    lines = [line.split() for line in capsys.readouterr().out.splitlines()]
     assert ['model', 'params', 'FLOPs'] in lines
-    rows = [line for line in lines if line and line[0] == 'model'
-            and line != ['model', 'params', 'FLOPs']]
-    assert len(rows) == 1 and rows[0][1].endswith('K')  # ~44K parameters

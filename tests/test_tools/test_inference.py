@@ -9,7 +9,7 @@ import pytest
 import torch
 
 import mmlkd  # noqa: F401  (compat fixes, registries)
-from mmlkd_testing import ROOT, run_tool
+from mmlkd_testing import ROOT
 
 STUDENT_CFG = osp.join(ROOT, 'configs', 'demo', 'student_alone.py')
 
@@ -104,12 +104,13 @@ def test_labels_and_scores_match_the_student(exported, capsys):
         int(expected[0].argmax())]
 
 
-def test_cli_cam_overlays(exported):
+def test_cam_overlays(exported):
     tmp, ckpt, images, _, _ = exported
     cam_dir = tmp / 'cams'
-    proc = run_tool(['tools/inference.py', STUDENT_CFG, ckpt, images[0],
-                     images[1], '--cam-dir', str(cam_dir), '--cam-topk', '2'])
-    assert f'{images[1]}: ' in proc.stdout
+    results = _tool().main([STUDENT_CFG, ckpt, images[0], images[1],
+                            '--cam-dir', str(cam_dir), '--cam-topk', '2'])
+    assert [r['cam_file'] for r in results] == [
+        str(cam_dir / 'shape0_cam.png'), str(cam_dir / 'shape1_cam.png')]
     for i in (0, 1):
         picture = mpimg.imread(cam_dir / f'shape{i}_cam.png')
         assert picture.shape[1] > 2 * picture.shape[0]  # image + 2 CAMs
