@@ -69,3 +69,17 @@ def test_cal_train_time(demo_log, capsys):
     assert 'average iter time' in capsys.readouterr().out
     summary, = _tool().main(['cal_train_time', path, '--include-outliers'])
     assert summary['avg_iter_time'] == pytest.approx(np.mean(times))
+
+
+def test_default_keys_of_a_distillation_log():
+    # The scalars SingleTeacherDistill and its val loop log (one record each).
+    log = dict(train=[dict(lr=1e-3, loss=2.0, **{'student.loss': 1.0,
+                                                 'distill.loss_mld': 1.0},
+                           time=0.1, epoch=1, iter=1, step=1)],
+               val=[{'multi-label/mAP': 50.0, 'multi-label/CF1': 40.0,
+                     'teacher.multi-label/mAP': 60.0, 'step': 1}])
+    assert _tool().default_keys([log]) == [
+        'loss', 'student.loss', 'distill.loss_mld', 'multi-label/mAP',
+        'teacher.multi-label/mAP']
+    x, y, xlabel = _tool().curve(log, 'teacher.multi-label/mAP')
+    assert x.tolist() == [1] and y.tolist() == [60.0] and xlabel == 'epoch'

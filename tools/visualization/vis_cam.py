@@ -13,8 +13,9 @@ A config is either a plain mmpretrain classifier config (its checkpoint holds
 (``SingleTeacherDistill``): then ``--teacher`` takes its ``model.teacher`` and
 the checkpoint's ``teacher.*`` weights, ``--student`` its
 ``model.architecture`` and the ``architecture.*`` weights; ``--distill`` sets
-both from one config and checkpoint. A missing checkpoint leaves the model
-randomly initialised (a warning says so).
+both from one config and checkpoint. Checkpoints load strictly through
+mmengine (prefix loading, torch's safe ``weights_only`` loader); a missing
+checkpoint leaves the model randomly initialised (a warning says so).
 
 Images are either file paths, run through the student config's test pipeline
 (its file-loading step replaced by reading the path), or ``--demo N``: the
