@@ -12,11 +12,12 @@ test image). Per-class AP is computed by mmlkd's ``MultiLabelMAP`` (the
 metric the runs report, ``classwise=True``), so the chart's means are the
 mAPs ``tools/test.py`` printed. Classes without a positive image get no bar.
 Class names come from ``--config``'s test dataset, else indices are shown.
-Both files must hold the same images in the same order.
+Both files must hold the same images in the same order. The dumps are
+read without running code from them (only containers and tensors are
+rebuilt).
 """
 import argparse
 import os.path as osp
-import pickle
 import sys
 from typing import Dict, List, Optional, Sequence
 
@@ -61,18 +62,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 
 def load_predictions(path: str) -> List[dict]:
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'plot_class_ap: no such file {path!r}')
-    # The dump tools/test.py wrote: a pickle by design (mmengine's
-    # DumpResults); only open files you produced.
-    with open(path, 'rb') as f:
-        samples = pickle.load(f)
-    if not isinstance(samples, list) or not samples or not all(
-            isinstance(s, dict) and 'pred_score' in s for s in samples):
-        raise ValueError(f'plot_class_ap: {path} is not a tools/test.py '
-                         '--out dump (a list of per-image dicts with '
-                         'pred_score)')
-    return samples
+    from mmlkd.utils.prediction_dump import load_prediction_dump
+    return load_prediction_dump(path)
 
 
 def class_ap(samples: List[dict],
