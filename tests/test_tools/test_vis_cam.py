@@ -119,3 +119,42 @@ def test_demo_images_from_distill_config(tmp_path):
                       '--demo', '2', '--topk', '1', '--out', out])
     picture = mpimg.imread(out)
     assert picture.ndim == 3 and picture.shape[1] > picture.shape[0]
+
+
+def test_checkpoint_loading_is_strict_and_prefix_aware(tmp_path):
+    tool = _tool()
+    cfg_path = tmp_path / 'distill.py'
+    cfg_path.write_text(
+        DATA + f"model = dict(_scope_='mmrazor', type='SingleTeacherDistill', "
+        f"data_preprocessor=data_preprocessor, "
+        f"architecture=dict(_scope_='mmpretrain', **{_classifier(8)}), "
+        f"teacher=dict(_scope_='mmpretrain', **{_classifier(16)}), "
+        f"distiller=dict(type='ConfigurableDistiller'))\n")
+    (tmp_path / 'student.py').write_text(f'model = {_classifier(8)}\n' + DATA)
+    cfg = tool.load_config(str(cfg_path))
+    from mmrazor.registry import MODELS
+    algo = MODELS.build(cfg.model)
+    state = algo.state_dict()
+
+    # A student exported without its prefix loads into the distill config's
+    # student, and into a plain student config.
+    plain = {k[len('architecture.'):]: v for k, v in state.items()
+             if k.startswith('architecture.')}
+    torch.save(dict(state_dict=plain), tmp_path / 'student.pth')
+    for config in (cfg, tool.load_config(str(tmp_path / 'student.py'))):
+        model = tool.build_classifier(config, str(tmp_path / 'student.pth'),
+                                      'student', 'cpu')
+        assert torch.equal(model.head.fc.weight, plain['head.fc.weight'])
+
+    # Strict: a missing tensor is named, not silently left random.
+    del state['teacher.head.fc.bias']
+    torch.save(dict(state_dict=state), tmp_path / 'broken.pth')
+    with pytest.raises(KeyError, match='head.fc.bias'):
+        tool.build_classifier(cfg, str(tmp_path / 'broken.pth'), 'teacher',
+                              'cpu')
+    # The student's part of the same file is complete and loads.
+    tool.build_classifier(cfg, str(tmp_path / 'broken.pth'), 'student', 'cpu')
+    # The teacher (width 16) does not fit the student's weights.
+    with pytest.raises(KeyError, match='size mismatch|does not fit'):
+        tool.build_classifier(tool.load_config(str(tmp_path / 'student.py')),
+                              str(tmp_path / 'broken.pth'), 'student', 'cpu')

@@ -13,8 +13,9 @@ A config is either a plain mmpretrain classifier config (its checkpoint holds
 (``SingleTeacherDistill``): then ``--teacher`` takes its ``model.teacher`` and
 the checkpoint's ``teacher.*`` weights, ``--student`` its
 ``model.architecture`` and the ``architecture.*`` weights; ``--distill`` sets
-both from one config and checkpoint. A missing checkpoint leaves the model
-randomly initialised (a warning says so).
+both from one config and checkpoint. Checkpoints load strictly through
+mmengine (prefix loading, torch's safe ``weights_only`` loader); a missing
+checkpoint leaves the model randomly initialised (a warning says so).
 
 Images are either file paths, run through the student config's test pipeline
 (its file-loading step replaced by reading the path), or ``--demo N``: the
@@ -42,14 +43,14 @@ matplotlib.use('Agg')  # no display on training machines
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import torch  # noqa: E402
-import torch.nn.functional as F  # noqa: E402
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
 
 import mmlkd  # noqa: E402,F401  (compat fixes, registries)
-from mmlkd.models.connectors import CAMConnector  # noqa: E402
-from mmlkd.models.recorders import CAMInputsRecorder  # noqa: E402
+from mmlkd.visualization import (class_activation_maps,  # noqa: E402
+                                 overlay_cam, pipeline_channel_order,
+                                 to_display_image)
 
 PREFIX = {'teacher': 'teacher.', 'student': 'architecture.'}
 
@@ -124,23 +125,34 @@ def classifier_cfg(cfg, role: str) -> Tuple[dict, Optional[str]]:
 
 def load_weights(model: torch.nn.Module, ckpt_path: str,
                  prefix: Optional[str]) -> None:
-    """Load a plain classifier state dict, or the ``prefix`` part of one."""
-    from mmengine.runner.checkpoint import _load_checkpoint
+    """Load a plain classifier checkpoint, or the ``prefix`` part of one.
+
+    Strict, and through mmengine's loader (``torch.load`` with its safe
+    ``weights_only`` default). A distillation checkpoint holds both models:
+    mmengine's prefix loading keeps the ``prefix`` (``teacher.`` or
+    ``architecture.``) weights with the prefix removed. A checkpoint without
+    that prefix (e.g. a student exported by convert_kd_ckpt_to_student.py,
+    given with a distillation config) is loaded as a plain classifier.
+    """
+    from mmengine.runner.checkpoint import (_load_checkpoint_with_prefix,
+                                            load_checkpoint, load_state_dict)
     if not osp.isfile(ckpt_path):
         raise FileNotFoundError(f'vis_cam: no such checkpoint {ckpt_path!r}')
-    ckpt = _load_checkpoint(ckpt_path, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt)
-    if prefix and any(k.startswith(prefix) for k in state):
-        state = {k[len(prefix):]: v for k, v in state.items()
-                 if k.startswith(prefix)}
-    state = {k: v for k, v in state.items()
-             if not k.startswith('data_preprocessor.')}
-    missing, unexpected = model.load_state_dict(state, strict=False)
-    if missing or unexpected:
+    try:
+        if prefix:
+            try:
+                state = _load_checkpoint_with_prefix(prefix, ckpt_path,
+                                                     map_location='cpu')
+            except AssertionError:  # mmengine's "prefix is not in the model"
+                state = None
+            if state is not None:
+                load_state_dict(model, state, strict=True)
+                return
+        load_checkpoint(model, ckpt_path, map_location='cpu', strict=True)
+    except RuntimeError as e:
         raise KeyError(
             f'vis_cam: checkpoint {ckpt_path!r} does not fit the model '
-            f'(prefix {prefix!r}): missing {missing[:5]}, unexpected '
-            f'{unexpected[:5]}')
+            f'(prefix {prefix!r}): {e}') from e
 
 
 def build_classifier(cfg, ckpt: Optional[str], role: str, device: str):
@@ -213,33 +225,12 @@ def channel_order(args, cfg) -> str:
         return args.channel_order
     dp = classifier_cfg(cfg, 'student')[0].get('data_preprocessor') or {}
     loader = cfg.get('test_dataloader') or {}
-    pipeline = loader.get('dataset', {}).get('pipeline', [])
-    loads_files = any(t.get('type') == 'LoadImageFromFile' for t in pipeline)
-    return 'bgr' if dp.get('to_rgb') or loads_files else 'rgb'
-
-
-@torch.no_grad()
-def cams_and_probs(model, inputs: torch.Tensor, device: str):
-    """CAMs ``C x h x w`` and sigmoid probabilities ``C`` of one image."""
-    recorder = CAMInputsRecorder('backbone', 'head')
-    recorder.initialize(model)
-    data = model.data_preprocessor(
-        dict(inputs=[inputs.to(device)], data_samples=None), False)
-    with recorder:
-        logits = model(data['inputs'], mode='tensor')
-    cams = CAMConnector()(recorder.get_record_data())
-    recorder.remove_hook()  # leave the model as it was
-    return cams[0].float().cpu(), torch.sigmoid(logits[0].float()).cpu()
+    return pipeline_channel_order(
+        loader.get('dataset', {}).get('pipeline', []), dp)
 
 
 def overlay(ax, img: np.ndarray, cam: torch.Tensor, title: str) -> None:
-    heat = F.interpolate(cam[None, None], size=img.shape[:2],
-                         mode='bilinear', align_corners=False)[0, 0]
-    # Each map is stretched to [0, 1]: teacher and student CAMs live on
-    # different scales, and where they peak is what the picture compares.
-    heat = (heat - heat.min()) / (heat.max() - heat.min()).clamp(min=1e-12)
-    ax.imshow(img)
-    ax.imshow(heat.numpy(), cmap='jet', alpha=0.45)
+    ax.imshow(overlay_cam(img, cam))
     ax.set_title(title, fontsize=7)
     ax.axis('off')
 
@@ -273,15 +264,6 @@ def draw(rows, names: List[str], topk: int, out: str) -> None:
     plt.close(fig)
 
 
-def to_display(inputs: torch.Tensor, order: str) -> np.ndarray:
-    img = inputs.permute(1, 2, 0).cpu().numpy()
-    if img.dtype != np.uint8:
-        img = np.clip(img, 0, 255).astype(np.uint8)
-    if img.shape[2] == 3 and order == 'bgr':
-        img = img[..., ::-1]
-    return np.ascontiguousarray(img)
-
-
 def main(argv: Optional[Sequence[str]] = None) -> str:
     args = parse_args(argv)
     t_cfg, s_cfg = load_config(args.teacher[0]), load_config(args.student[0])
@@ -293,13 +275,13 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
     order = channel_order(args, s_cfg)
     rows = []
     for inputs, gt, title in samples:
-        t = cams_and_probs(teacher, inputs, args.device)
-        s = cams_and_probs(student, inputs, args.device)
+        t = class_activation_maps(teacher, inputs)
+        s = class_activation_maps(student, inputs)
         if t[1].numel() != s[1].numel():
             raise ValueError(
                 f'vis_cam: teacher has {t[1].numel()} classes, student '
                 f'{s[1].numel()}; they must agree')
-        rows.append((to_display(inputs, order), gt, title, t, s))
+        rows.append((to_display_image(inputs, order), gt, title, t, s))
     names = class_names(s_cfg, dataset, rows[0][3][1].numel())
     out_dir = osp.dirname(osp.abspath(args.out))
     if not osp.isdir(out_dir):

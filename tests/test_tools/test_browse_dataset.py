@@ -1,0 +1,57 @@
+"""tools/visualization/browse_dataset.py on the embedded demo data."""
+import importlib.util
+import os.path as osp
+
+import matplotlib.image as mpimg
+import numpy as np
+import pytest
+
+import mmlkd  # noqa: F401  (compat fixes, registries)
+from mmlkd_testing import ROOT
+
+
+def _tool():
+    spec = importlib.util.spec_from_file_location(
+        'browse_dataset',
+        osp.join(ROOT, 'tools', 'visualization', 'browse_dataset.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_saves_pictures_of_the_test_pipeline_in_rgb(tmp_path):
+    from mmlkd.datasets import DemoShapes
+    written = _tool().main([
+        osp.join(ROOT, 'configs', 'demo', 'mld.py'), '--phase', 'test',
+        '--show-number', '3', '--output-dir', str(tmp_path), '--resize', '0',
+        '--cfg-options', 'test_dataloader.dataset.num_images=8'])
+    assert [osp.basename(p) for p in written] == [
+        '000000_000000.png', '000001_000001.png', '000002_000002.png']
+    dataset = DemoShapes(split='val', num_images=8, pipeline=[])
+    for i, path in enumerate(written):
+        picture = (mpimg.imread(path)[..., :3] * 255).round()
+        expected = dataset[i]['img'].astype(float)
+        assert picture.shape == expected.shape  # drawn at its own size
+        # Same colours (RGB kept RGB) away from the label text in the
+        # top-left corner.
+        assert np.abs(picture[16:, :] - expected[16:, :]).mean() < 8
+
+
+def test_train_phase_with_labels(tmp_path, monkeypatch, capsys):
+    monkeypatch.delenv('DISPLAY', raising=False)
+    _tool().main([osp.join(ROOT, 'configs', 'demo', 'teacher.py'),
+                  '--show-number', '2', '--output-dir', str(tmp_path),
+                  '--cfg-options', 'train_dataloader.dataset.num_images=4'])
+    assert 'wrote 2 pictures' in capsys.readouterr().out
+    pictures = sorted(tmp_path.glob('*.png'))
+    assert len(pictures) == 2
+    picture = mpimg.imread(pictures[0])
+    assert min(picture.shape[:2]) == 224  # upscaled so the text fits
+    # The ground-truth text sits on a dark box in the top-left corner.
+    assert picture[2:12, 2:100, :3].mean() < 0.35
+
+
+def test_without_display_or_output_dir_is_refused(monkeypatch):
+    monkeypatch.delenv('DISPLAY', raising=False)
+    with pytest.raises(RuntimeError, match='give --output-dir'):
+        _tool().main([osp.join(ROOT, 'configs', 'demo', 'teacher.py')])

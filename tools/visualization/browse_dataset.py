@@ -1,0 +1,120 @@
+"""Save (or show) the images a config's data pipeline yields, with labels.
+
+    python tools/visualization/browse_dataset.py CONFIG
+        [--phase train|val|test] [--show-number N] [--output-dir DIR]
+        [--resize PX] [--channel-order auto|rgb|bgr] [--cfg-options k=v ...]
+
+Each of the first ``N`` samples of the ``PHASE`` dataset is run through that
+dataset's pipeline (random augmentations included: this is what the model
+sees) and drawn by mmpretrain's ``UniversalVisualizer`` with its ground-truth
+class names. With ``--output-dir`` the pictures are written there (no
+display needed); without it they are shown in a window, which needs one.
+For a distillation config the dataset is the same as for a plain one.
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+from typing import List, Optional, Sequence
+
+from mmengine.config import Config, DictAction
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+sys.path.insert(0, ROOT)
+
+
+def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(
+        description='Browse the images of a dataset pipeline')
+    parser.add_argument('config', help='config file path')
+    parser.add_argument('--phase', default='train',
+                        choices=['train', 'val', 'test'],
+                        help='which dataloader dataset to browse')
+    parser.add_argument('--show-number', type=int, default=sys.maxsize,
+                        help='number of images to browse (default: all)')
+    parser.add_argument('--output-dir', help='save the pictures here')
+    parser.add_argument('--show-interval', type=float, default=2,
+                        help='seconds each picture is shown (with a display)')
+    parser.add_argument('--resize', type=int, default=224,
+                        help='draw at this short edge at least, so the label '
+                        'text fits on small images (0: as is)')
+    parser.add_argument('--channel-order', choices=['auto', 'rgb', 'bgr'],
+                        default='auto',
+                        help='channel order of the pipeline output; auto: '
+                        'bgr when the data preprocessor converts to RGB or '
+                        'the pipeline loads files, else rgb')
+    parser.add_argument(
+        '--cfg-options',
+        nargs='+',
+        action=DictAction,
+        help='override config settings, e.g. '
+        'train_dataloader.dataset.num_images=8')
+    args = parser.parse_args(argv)
+    if args.show_number < 1:
+        parser.error('--show-number must be >= 1')
+    return args
+
+
+def data_preprocessor_cfg(cfg: Config) -> dict:
+    model = cfg.get('model') or {}
+    return (model.get('data_preprocessor') or (model.get('architecture') or {})
+            .get('data_preprocessor') or cfg.get('data_preprocessor') or {})
+
+
+def main(argv: Optional[Sequence[str]] = None) -> List[str]:
+    args = parse_args(argv)
+    import mmlkd  # noqa: F401  (compat fixes, registers mmlkd's datasets)
+    from mmengine.registry import DefaultScope
+    from mmpretrain.registry import DATASETS
+    from mmpretrain.visualization import UniversalVisualizer
+
+    from mmlkd.visualization import pipeline_channel_order, to_display_image
+    if not osp.isfile(args.config):
+        raise FileNotFoundError(f'browse_dataset: no such config '
+                                f'{args.config!r}')
+    cfg = Config.fromfile(args.config)
+    if args.cfg_options:
+        cfg.merge_from_dict(args.cfg_options)
+    loader = cfg.get(f'{args.phase}_dataloader')
+    if not loader or 'dataset' not in loader:
+        raise KeyError(f'browse_dataset: {args.config} has no '
+                       f'{args.phase}_dataloader.dataset')
+    if args.output_dir is None and not os.environ.get('DISPLAY'):
+        raise RuntimeError('browse_dataset: no display (DISPLAY is unset); '
+                           'give --output-dir to save the pictures instead')
+    order = (args.channel_order if args.channel_order != 'auto' else
+             pipeline_channel_order(loader['dataset'].get('pipeline', []),
+                                    data_preprocessor_cfg(cfg)))
+    # A scope only for building: the pipeline's transforms resolve in
+    # mmpretrain's registry; nothing global is left set afterwards.
+    with DefaultScope.overwrite_default_scope('mmpretrain'):
+        dataset = DATASETS.build(loader['dataset'])
+    classes = dataset.metainfo.get('classes')
+    visualizer = UniversalVisualizer()
+    if args.output_dir:
+        os.makedirs(args.output_dir, exist_ok=True)
+    written = []
+    for i in range(min(args.show_number, len(dataset))):
+        item = dataset[i]
+        image = to_display_image(item['inputs'], order)
+        sample = item['data_samples']
+        name = osp.splitext(osp.basename(sample.get('img_path', '') or
+                                         f'{i:06d}'))[0]
+        out_file = (osp.join(args.output_dir, f'{i:06d}_{name}.png')
+                    if args.output_dir else None)
+        short = min(image.shape[:2])
+        visualizer.visualize_cls(
+            image, sample, classes=classes, draw_gt=True, draw_pred=False,
+            resize=args.resize if args.resize and short < args.resize
+            else None, show=out_file is None, wait_time=args.show_interval,
+            name=name, out_file=out_file)
+        if out_file:
+            written.append(out_file)
+    if written:
+        print(f'browse_dataset: wrote {len(written)} pictures to '
+              f'{args.output_dir}')
+    return written
+
+
+if __name__ == '__main__':
+    main()
