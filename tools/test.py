@@ -40,6 +40,11 @@ def main(argv=None):
     # A distillation checkpoint needs no teacher weights to test the student.
     if 'teacher_ckpt' in cfg.model:
         cfg.model.teacher_ckpt = None
+    # The runner loads non-strictly: a checkpoint of another model would be
+    # scored with random weights. Check the fit first, naming the file.
+    import mmlkd  # noqa: F401  (registers components for the check)
+    from mmlkd.utils.config_checks import check_load_from
+    check_load_from(cfg, what='tools/test.py CHECKPOINT')
     setup_cpu_distributed(cfg)
     runner = build_runner(cfg, args.config)
     return runner.test()

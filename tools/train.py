@@ -31,6 +31,11 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='automatic mixed precision (needs a GPU)')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the LR by the actual total batch size')
+    parser.add_argument(
+        '--random-teacher',
+        action='store_true',
+        help='allow a distillation config without model.teacher_ckpt '
+        '(the teacher stays random: smoke runs and timing only)')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -61,7 +66,7 @@ def main(argv=None) -> None:
 
     import mmlkd  # noqa: F401  (registers components for the checks)
     from mmlkd.utils import check_config
-    check_config(cfg)
+    check_config(cfg, allow_random_teacher=args.random_teacher)
 
     setup_cpu_distributed(cfg)
     runner = build_runner(cfg, args.config)
