@@ -25,6 +25,7 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
+from .config_checks import ConfigError
 from .config_text import unsafe_config_fields
 
 CONVERTER = 'tools/model_converters/convert_kd_ckpt_to_student.py'
@@ -33,7 +34,7 @@ DISTILL_PREFIXES = ('architecture.', 'teacher.', 'distiller.')
 REVISE_KEYS = [(r'^module\.', '')]
 
 
-class CheckpointError(ValueError):
+class CheckpointError(ConfigError):
     """A checkpoint cannot be used; the message names the file and why."""
 
 
@@ -107,6 +108,11 @@ def _first(keys: List[str], n: int = 5) -> str:
     return ', '.join(keys[:n]) + more
 
 
+def _shape(text: str) -> str:
+    """``torch.Size([16, 128])`` -> ``(16, 128)``."""
+    return re.sub(r'torch\.Size\(\[(.*?)\]\)', r'(\1)', text)
+
+
 def _summarise(message: str) -> str:
     """Condense mmengine's strict-load error to the first keys at fault."""
     parts = []
@@ -120,10 +126,11 @@ def _summarise(message: str) -> str:
             parts.append(f'{len(keys)} {label}: {_first(keys)}')
     shapes = re.findall(
         r'size mismatch for (\S+): copying a param with shape (.*?) from '
-        r'checkpoint, the shape in current model is (.*?)\.', message)
+        r'checkpoint, the shape in current model is (torch\.Size\(\[.*?\]\))',
+        message)
     if shapes:
-        shown = [f'{k} is {c} in the checkpoint, {m} in the model'
-                 for k, c, m in shapes]
+        shown = [f'{k} has shape {_shape(c)} in the checkpoint, '
+                 f'{_shape(m)} in the model' for k, c, m in shapes]
         parts.append(f'{len(shapes)} shape mismatches: {_first(shown, 3)}')
     return '; '.join(parts) or message.strip()[:500]
 
