@@ -47,6 +47,8 @@ def main(argv=None):
     check_load_from(cfg, what='tools/test.py CHECKPOINT')
     setup_cpu_distributed(cfg)
     runner = build_runner(cfg, args.config)
+    from mmlkd.utils.data_checks import check_data
+    check_data(runner, ('test', ))
     return runner.test()
 
 

@@ -33,23 +33,38 @@ def is_distill_config(cfg: Config) -> bool:
         'architecture' in model)
 
 
+def class_count_fields(cfg: Config) -> Dict[str, int]:
+    """Every ``num_classes`` the model config states, by config field."""
+    model = cfg.get('model', {})
+    if not isinstance(model, dict):
+        return {}
+    if is_distill_config(cfg):
+        counts: Dict[str, Optional[int]] = {
+            'model.teacher.head.num_classes':
+            _num_classes(model.get('teacher')),
+            'model.architecture.head.num_classes':
+            _num_classes(model.get('architecture')),
+        }
+    else:
+        counts = {'model.head.num_classes': _num_classes(model)}
+    for name, pre in (('model.data_preprocessor',
+                       model.get('data_preprocessor')),
+                      ('data_preprocessor', cfg.get('data_preprocessor'))):
+        if isinstance(pre, dict) and pre.get('num_classes') is not None:
+            counts[f'{name}.num_classes'] = int(pre['num_classes'])
+            break
+    return {k: v for k, v in counts.items() if v is not None}
+
+
 def check_class_counts(cfg: Config) -> None:
     """Teacher, student and data preprocessor agree on the number of classes."""
-    model = cfg.model
-    counts: Dict[str, Optional[int]] = {
-        'model.teacher.head.num_classes': _num_classes(model.get('teacher')),
-        'model.architecture.head.num_classes':
-        _num_classes(model.get('architecture')),
-    }
-    pre = model.get('data_preprocessor') or cfg.get('data_preprocessor')
-    if isinstance(pre, dict) and pre.get('num_classes') is not None:
-        counts['data_preprocessor.num_classes'] = int(pre['num_classes'])
-    known = {k: v for k, v in counts.items() if v is not None}
+    known = class_count_fields(cfg)
     if len(set(known.values())) > 1:
         listed = ', '.join(f'{k}={v}' for k, v in known.items())
-        raise ConfigError(
-            f'teacher and student must predict the same classes; the config '
-            f'has {listed}')
+        what = ('teacher and student must predict the same classes'
+                if is_distill_config(cfg) else
+                'head and data preprocessor must agree on the classes')
+        raise ConfigError(f'{what}; the config has {listed}')
 
 
 def _is_remote(path: str) -> bool:
@@ -148,8 +163,8 @@ def check_resume_checkpoint(cfg: Config) -> None:
 
 def check_config(cfg: Config, allow_random_teacher: bool = False) -> None:
     """Every pre-training check that applies to ``cfg``."""
+    check_class_counts(cfg)
     if is_distill_config(cfg):
-        check_class_counts(cfg)
         check_teacher_checkpoint(cfg, allow_random_teacher)
     check_resume_checkpoint(cfg)
     check_load_from(cfg)
