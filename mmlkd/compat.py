@@ -222,11 +222,50 @@ def add_local_rank_argument(parser: argparse.ArgumentParser) -> None:
                         dest='local_rank')
 
 
+class LossMappingError(ValueError):
+    """A ``loss_forward_mappings`` entry cannot be fetched; names the loss."""
+
+
+def _compute_distill_losses(self) -> dict:
+    losses = dict()
+    for loss_name, forward_mappings in self.loss_forward_mappings.items():
+        forward_kwargs = dict()
+        for forward_key, record in forward_mappings.items():
+            try:
+                forward_kwargs[forward_key] = self.get_record(**record)
+            except (AssertionError, TypeError, IndexError, KeyError) as e:
+                raise LossMappingError(
+                    f'distiller.loss_forward_mappings.{loss_name}.'
+                    f'{forward_key} = {dict(record)}: {e}') from e
+        losses[loss_name] = self.distill_losses[loss_name](**forward_kwargs)
+    return losses
+
+
+def name_loss_in_record_errors() -> bool:
+    """Name the loss and argument when a recorded input cannot be fetched.
+
+    Upstream problem: when a ``loss_forward_mappings`` entry asks for a
+    record that is not there (``data_idx`` past the end of a recorded tuple,
+    ``data_idx`` on a tensor, ``record_idx`` out of range), mmrazor 1.0.0's
+    ``ConfigurableDistiller.compute_distill_losses`` fails inside the
+    recorder with "data_idx is illegal ..." naming neither the loss nor the
+    argument. The same loop is run with each fetch wrapped, so the error
+    says ``distiller.loss_forward_mappings.<loss>.<argument>``.
+    """
+    from mmrazor.models.distillers import ConfigurableDistiller
+    if ConfigurableDistiller.compute_distill_losses is _compute_distill_losses:
+        return False
+    ConfigurableDistiller.compute_distill_losses = _compute_distill_losses
+    return True
+
+
 FIXES = {
     'torch_quantization_names': patch_torch_quantization_names,
     'mmengine_checkpoint_types': allow_mmengine_checkpoint_types,
     'history_buffer_pickle': drop_history_buffer_functions,
     'pkg_resources_lookups': replace_pkg_resources_lookups,
+    # last: it imports mmrazor, which needs the fixes above
+    'loss_mapping_errors': name_loss_in_record_errors,
 }
 
 

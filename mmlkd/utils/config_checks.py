@@ -6,7 +6,7 @@ teacher stays random), and teacher/student class counts are never compared.
 These checks turn such mistakes into errors that name the field at fault.
 """
 import os.path as osp
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 from mmengine.config import Config
 
@@ -168,3 +168,40 @@ def check_config(cfg: Config, allow_random_teacher: bool = False) -> None:
         check_teacher_checkpoint(cfg, allow_random_teacher)
     check_resume_checkpoint(cfg)
     check_load_from(cfg)
+
+
+def runner_arguments() -> List[str]:
+    """The top-level config keys the Runner reads (its __init__ arguments)."""
+    import inspect
+
+    from mmengine.runner import Runner
+    # Runner.__init__ / from_cfg also read these from the config itself.
+    extra = ['model_wrapper_cfg', 'compile', 'find_unused_parameters',
+             'activation_checkpointing', 'efficient_conv_bn_eval',
+             'runner_type']
+    return [p for p in inspect.signature(Runner.__init__).parameters
+            if p != 'self'] + extra
+
+
+def check_cfg_option_keys(cfg: Config, options: Optional[Dict]) -> None:
+    """Every ``--cfg-options`` key starts with a key the config has.
+
+    mmengine merges an unknown key silently (``randomnes.seed=1`` adds a
+    ``randomnes`` entry nobody reads, and the run uses the old seed). The
+    rule: the first component of a key must be a top-level key of the
+    config, or an argument of mmengine's Runner (which reads it from the
+    config even when absent, e.g. ``randomness`` or ``resume``). Deeper
+    components may add new keys (new arguments of a component).
+    """
+    import difflib
+    if not options:
+        return
+    known = set(cfg.keys()) | set(runner_arguments())
+    for key in options:
+        top = str(key).split('.')[0]
+        if top not in known:
+            close = difflib.get_close_matches(top, sorted(known), n=1)
+            hint = f'; did you mean {close[0]!r}?' if close else ''
+            raise ConfigError(
+                f'--cfg-options {key}: the config has no top-level key '
+                f'{top!r} and the Runner does not read one{hint}')
