@@ -30,6 +30,7 @@ def main(argv=None):
         raise FileNotFoundError(f'checkpoint {args.checkpoint!r} does not exist')
     cfg = load_config(args.config, args)
     cfg.load_from = args.checkpoint
+    cfg.resume = False  # testing loads weights only
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--out must end with .pkl, got {args.out!r}')

@@ -2,8 +2,12 @@
 
 The OpenMMLab stack accepts some mistakes silently: mmrazor loads a teacher
 checkpoint non-strictly (a head of the wrong size only logs a warning and the
-teacher stays random), and teacher/student class counts are never compared.
-These checks turn such mistakes into errors that name the field at fault.
+teacher stays random), the runner loads ``load_from`` non-strictly (a
+checkpoint of another model trains from scratch), teacher/student class
+counts are never compared, and ``--cfg-options`` merges a misspelt key
+without a word. These checks turn such mistakes into errors that name the
+field at fault. Checks of the built datasets are in ``data_checks``,
+checkpoint reading in ``checkpoint_loading``.
 """
 import os.path as osp
 from typing import Any, Dict, List, Optional
