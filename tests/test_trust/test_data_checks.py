@@ -138,6 +138,7 @@ def test_train_check_data_option_reads_every_image(tmp_path):
     cfg = tmp_path / 'coco_list_student.py'
     cfg.write_text(
         f"_base_ = ['{ROOT}/configs/demo/student_alone.py']\n"
+        "global_batch_size = None  # the per-process batch below\n"
         "train_dataloader = dict(batch_size=2, dataset=dict(\n"
         "    _delete_=True, type='CocoMultiLabel',\n"
         f"    ann_file='{ann}', data_prefix='{img_dir}', classes={FOUR!r},\n"
