@@ -1,6 +1,8 @@
 """Dataset and model agree, and bad data is found before training, named."""
 import json
 import os
+import os.path as osp
+import sys
 
 import cv2
 import numpy as np
@@ -161,3 +163,51 @@ def test_train_check_data_option_reads_every_image(tmp_path):
     run_tool(['tools/train.py', str(cfg), '--check-data', '--work-dir',
               str(tmp_path / 'w')])
     assert (tmp_path / 'w' / 'epoch_1.pth').exists()
+
+
+def _layouts():
+    sys.path.insert(0, osp.join(ROOT, 'tests', 'test_datasets'))
+    import generated_layouts
+    return generated_layouts
+
+
+@pytest.mark.parametrize('name,classes', [('DemoShapes', 16), ('VOC', 20),
+                                          ('NUSWIDE', 3),
+                                          ('CocoMultiLabel', 4)])
+def test_every_dataset_states_its_class_count(tmp_path, name, classes):
+    gl = _layouts()
+    cfgs = dict(
+        DemoShapes=dict(type='DemoShapes', num_images=4),
+        VOC=dict(type='VOC', data_root=str(gl.voc_root(tmp_path)),
+                 split='trainval'),
+        NUSWIDE=dict(type='NUSWIDE', data_root=str(gl.nus_root(tmp_path))),
+        CocoMultiLabel=dict(
+            type='CocoMultiLabel', data_root=str(gl.coco_root(tmp_path)),
+            ann_file='annotations/instances_val2014.json',
+            data_prefix=dict(img_path='val2014/')))
+    ds = DATASETS.build(cfgs[name])
+    check_dataset_classes(ds, 'f', {'model.head.num_classes': classes})
+    with pytest.raises(ConfigError, match=rf'f: {name} .*has {classes} '
+                       rf'classes but the model predicts {classes + 1} '
+                       rf'\(model.head.num_classes={classes + 1}\)'):
+        check_dataset_classes(ds, 'f',
+                              {'model.head.num_classes': classes + 1})
+
+
+def test_an_empty_dataset_of_any_type_is_named():
+    from mmengine.config import Config
+
+    from mmlkd.utils.data_checks import check_data
+
+    class Runner:  # builds its train loop as mmengine does: numpy fails
+        cfg = Config(dict(train_dataloader=dict(dataset=dict(
+            type='MultiLabelDataset', ann_file='empty.json'))))
+
+        @property
+        def train_loop(self):
+            import numpy
+            numpy.concatenate([])
+
+    with pytest.raises(ConfigError, match=r"train_dataloader.dataset is "
+                       r"empty: .*'MultiLabelDataset'.*empty.json"):
+        check_data(Runner(), ('train', ))
