@@ -1,8 +1,8 @@
 """Checkpoints for tools/test.py, ``load_from`` and the teacher load strictly:
 a checkpoint of another model is an error naming the file and the first keys
 at fault, never metrics of a random model or training from scratch."""
+import importlib.util
 import os.path as osp
-import sys
 
 import pytest
 import torch
@@ -13,9 +13,18 @@ from mmlkd.utils.checkpoint_loading import (CheckpointError, build_for_check,
 from mmlkd.utils.config_checks import check_config
 from mmlkd_testing import ROOT, TINY_DEMO, run_tool
 
-sys.path.insert(0, osp.join(ROOT, 'tools'))
-import test as test_tool  # noqa: E402
-import train as train_tool  # noqa: E402
+
+def _tool(name: str):
+    """tools/<name>.py as a module (`test` would clash with the stdlib)."""
+    spec = importlib.util.spec_from_file_location(
+        f'mmlkd_tool_{name}', osp.join(ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+test_tool = _tool('test')
+train_tool = _tool('train')
 
 STUDENT = 'configs/demo/student_alone.py'
 MLD = 'configs/demo/mld.py'
