@@ -343,12 +343,66 @@ def add_local_rank_argument(parser: argparse.ArgumentParser) -> None:
                         dest='local_rank')
 
 
-FIXES: Dict[str, Callable[[], bool]] = {
-    'torch_quantization_names': patch_torch_quantization_names,
+class LossMappingError(ValueError):
+    """A ``loss_forward_mappings`` entry cannot be fetched; names the loss."""
+
+
+def _compute_distill_losses(self) -> dict:
+    losses = dict()
+    for loss_name, forward_mappings in self.loss_forward_mappings.items():
+        forward_kwargs = dict()
+        for forward_key, record in forward_mappings.items():
+            try:
+                forward_kwargs[forward_key] = self.get_record(**record)
+            except (AssertionError, TypeError, IndexError, KeyError) as e:
+                raise LossMappingError(
+                    f'distiller.loss_forward_mappings.{loss_name}.'
+                    f'{forward_key} = {dict(record)}: {e}') from e
+        losses[loss_name] = self.distill_losses[loss_name](**forward_kwargs)
+    return losses
+
+
+def name_loss_in_record_errors() -> bool:
+    """Name the loss and argument when a recorded input cannot be fetched.
+
+    Upstream problem: when a ``loss_forward_mappings`` entry asks for a
+    record that is not there (``data_idx`` past the end of a recorded tuple,
+    ``data_idx`` on a tensor, ``record_idx`` out of range), mmrazor 1.0.0's
+    ``ConfigurableDistiller.compute_distill_losses`` fails inside the
+    recorder with "data_idx is illegal ..." naming neither the loss nor the
+    argument. The same loop is run with each fetch wrapped, so the error
+    says ``distiller.loss_forward_mappings.<loss>.<argument>``.
+    """
+    from mmrazor.models.distillers import ConfigurableDistiller
+    if ConfigurableDistiller.compute_distill_losses is _compute_distill_losses:
+        return False
+    ConfigurableDistiller.compute_distill_losses = _compute_distill_losses
+    return True
+
+
+def needs_loss_mapping_names() -> Optional[str]:
+    """Why a bad ``loss_forward_mappings`` entry would go unnamed, or None.
+
+    A feature test: mmrazor's distiller is still the upstream loop (1.0.0,
+    unmaintained since 2023) when its ``compute_distill_losses`` is defined
+    in mmrazor itself.
+    """
+    from mmrazor.models.distillers import ConfigurableDistiller
+    fn = ConfigurableDistiller.compute_distill_losses
+    if fn is _compute_distill_losses or not fn.__module__.startswith(
+            'mmrazor.'):
+        return None
+    return ('mmrazor ConfigurableDistiller names neither the loss nor the '
+            'argument when a recorded input cannot be fetched')
+
+
+FIXES: Dict[str, Callable[[], bool]] = {    'torch_quantization_names': patch_torch_quantization_names,
     'mmengine_checkpoint_types': allow_mmengine_checkpoint_types,
     'history_buffer_pickle': drop_history_buffer_functions,
     'pkg_resources_lookups': replace_pkg_resources_lookups,
     'mmlkd_config_prefix': register_mmlkd_config_prefix,
+    # last: it imports mmrazor, which needs the fixes above
+    'loss_mapping_errors': name_loss_in_record_errors,
 }
 
 # For each fix: does the installed stack have the problem? (reason or None)
@@ -358,6 +412,7 @@ NEEDED_BY: Dict[str, Callable[[], Optional[str]]] = {
     'history_buffer_pickle': needs_history_buffer_pickle,
     'pkg_resources_lookups': needs_importlib_package_lookups,
     'mmlkd_config_prefix': needs_mmlkd_config_prefix,
+    'loss_mapping_errors': needs_loss_mapping_names,
 }
 
 

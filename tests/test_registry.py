@@ -32,8 +32,8 @@ def test_unknown_type_names_the_config_and_type(tmp_path):
         "model = dict(distiller=dict(distill_losses=dict("
         "loss_mld=dict(type='NoSuchLoss'))))\n"
         "model['teacher_ckpt'] = None\n")
-    proc = run_tool(['tools/train.py', str(cfg_file), '--work-dir',
-                     str(tmp_path / 'w')], check=False)
+    proc = run_tool(['tools/train.py', str(cfg_file), '--random-teacher',
+                     '--work-dir', str(tmp_path / 'w')], check=False)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
     assert 'NoSuchLoss' in last and 'bad.py' in last, last

@@ -30,6 +30,7 @@ def main(argv=None):
         raise FileNotFoundError(f'checkpoint {args.checkpoint!r} does not exist')
     cfg = load_config(args.config, args)
     cfg.load_from = args.checkpoint
+    cfg.resume = False  # testing loads weights only
     if args.out is not None:
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--out must end with .pkl, got {args.out!r}')
@@ -40,8 +41,15 @@ def main(argv=None):
     # A distillation checkpoint needs no teacher weights to test the student.
     if 'teacher_ckpt' in cfg.model:
         cfg.model.teacher_ckpt = None
+    # The runner loads non-strictly: a checkpoint of another model would be
+    # scored with random weights. Check the fit first, naming the file.
+    import mmlkd  # noqa: F401  (registers components for the check)
+    from mmlkd.utils.config_checks import check_load_from
+    check_load_from(cfg, what='tools/test.py CHECKPOINT')
     setup_cpu_distributed(cfg)
     runner = build_runner(cfg, args.config)
+    from mmlkd.utils.data_checks import check_data
+    check_data(runner, ('test', ))
     return runner.test()
 
 

@@ -1,6 +1,7 @@
 """Train a classifier or a distillation run from an mmlkd config.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
+        [--check-data] [--random-teacher]
         [--cfg-options k=v ...] [--launcher none|pytorch]
 
 `bash tools/dist_train.sh CONFIG N` launches N processes on torchrun (gloo on
@@ -31,6 +32,16 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='automatic mixed precision (needs a GPU)')
     parser.add_argument('--auto-scale-lr', action='store_true',
                         help='scale the LR by the actual total batch size')
+    parser.add_argument(
+        '--check-data',
+        action='store_true',
+        help='read and decode every train/val image once before training '
+        'and name each unreadable, empty or zero-byte one')
+    parser.add_argument(
+        '--random-teacher',
+        action='store_true',
+        help='allow a distillation config without model.teacher_ckpt '
+        '(the teacher stays random: smoke runs and timing only)')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -61,13 +72,15 @@ def main(argv=None) -> None:
 
     import mmlkd  # noqa: F401  (registers components for the checks)
     from mmlkd.utils import check_config
-    check_config(cfg)
+    check_config(cfg, allow_random_teacher=args.random_teacher)
     # Per-process batch from global_batch_size, the recipe card hook.
     from mmlkd.utils.recipe import prepare_launch
     prepare_launch(cfg)
 
     setup_cpu_distributed(cfg)
     runner = build_runner(cfg, args.config)
+    from mmlkd.utils.data_checks import check_data
+    check_data(runner, ('train', 'val'), read_images=args.check_data)
     runner.train()
 
 

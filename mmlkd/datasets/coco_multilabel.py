@@ -5,7 +5,7 @@ from typing import Any, Dict, List, Sequence
 from mmpretrain.datasets import MultiLabelDataset
 from mmpretrain.registry import DATASETS
 
-from .utils import check_image_files, load_json
+from .utils import check_image_files, check_not_empty, load_json
 
 # The 80 COCO categories in category-id order (ids 1..90 with gaps).
 COCO_CATEGORIES = (
@@ -197,8 +197,13 @@ class CocoMultiLabel(MultiLabelDataset):
                 f'CocoMultiLabel: {self.ann_file} is neither a COCO instances '
                 'file (a dict with "images", "annotations", "categories") '
                 'nor a list of {"file_name", "labels"} entries')
+        total = len(items)
         if self.drop_empty:
             items = [it for it in items if it['gt_label']]
+        check_not_empty(
+            'CocoMultiLabel', items, self.ann_file,
+            f' ({total} images, all without labels dropped by drop_empty)'
+            if total else '')
         data_list = [
             dict(
                 img_path=osp.join(self.img_prefix, it['file_name']),

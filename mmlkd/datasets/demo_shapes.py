@@ -103,6 +103,9 @@ class DemoShapes(MultiLabelDataset):
         if split not in ('train', 'val'):
             raise ValueError(
                 f"DemoShapes: split must be 'train' or 'val', got {split!r}")
+        if num_images is not None and num_images < 1:
+            raise ValueError(f'DemoShapes ({split}): num_images must be >= 1, '
+                             f'got {num_images}: the dataset would be empty')
         if img_size < 16:
             raise ValueError(f'DemoShapes: img_size must be >= 16, got {img_size}')
         self.split = split

@@ -8,7 +8,7 @@ from mmengine.logging import MMLogger
 from mmpretrain.datasets import MultiLabelDataset
 from mmpretrain.registry import DATASETS
 
-from .utils import check_image_files
+from .utils import check_image_files, check_not_empty
 
 
 @DATASETS.register_module()
@@ -131,6 +131,8 @@ class NUSWIDE(MultiLabelDataset):
         ]
         if self.drop_empty:
             data_list = [d for d in data_list if d['gt_label']]
+        check_not_empty('NUSWIDE', data_list, list_file,
+                        ' (drop_empty=True)' if self.drop_empty else '')
         if self.check_files:
             if self.skip_missing:
                 backend = get_file_backend(self.img_prefix,
@@ -142,6 +144,8 @@ class NUSWIDE(MultiLabelDataset):
                         f'{len(data_list)} images of {list_file} are missing '
                         'and skipped')
                 data_list = kept
+                check_not_empty('NUSWIDE', data_list, list_file,
+                                ' (every image missing, skip_missing=True)')
             else:
                 check_image_files('NUSWIDE', data_list, list_file)
         return data_list

@@ -1,5 +1,6 @@
 """Load-time checks shared by the multi-label datasets."""
 import json
+import os.path as osp
 from typing import Any, Dict, List
 
 from mmengine.fileio import get_file_backend
@@ -25,6 +26,14 @@ def load_json(path: str, who: str) -> Any:
             f'{who}: annotation file {path} is not valid JSON ({e})') from None
 
 
+def check_not_empty(who: str, data_list: List[Dict], source: str,
+                    why: str = '') -> None:
+    """Raise if the dataset has no samples (mmengine would fail later in
+    numpy with "need at least one array to concatenate")."""
+    if not data_list:
+        raise ValueError(f'{who}: {source} yields no images{why}')
+
+
 def check_image_files(who: str, data_list: List[Dict], source: str) -> None:
     """Raise if any ``img_path`` of ``data_list`` does not exist.
 
@@ -43,3 +52,11 @@ def check_image_files(who: str, data_list: List[Dict], source: str) -> None:
             f'{who}: {len(missing)} of the {len(data_list)} images listed in '
             f'{source} are missing, e.g. {missing[:3]}; check data_root / '
             'data_prefix, or pass check_files=False')
+    if type(backend).__name__ == 'LocalBackend':
+        # A zero-byte file would fail mid-epoch inside cv2 without a name.
+        empty = [d['img_path'] for d in data_list
+                 if osp.getsize(d['img_path']) == 0]
+        if empty:
+            raise ValueError(
+                f'{who}: {len(empty)} of the images listed in {source} are '
+                'zero-byte files: ' + ', '.join(empty))

@@ -2,13 +2,16 @@
 
 The OpenMMLab stack accepts some mistakes silently: mmrazor loads a teacher
 checkpoint non-strictly (a head of the wrong size only logs a warning and the
-teacher stays random), and teacher/student class counts are never compared.
-These checks turn such mistakes into errors that name the field at fault.
+teacher stays random), the runner loads ``load_from`` non-strictly (a
+checkpoint of another model trains from scratch), teacher/student class
+counts are never compared, and ``--cfg-options`` merges a misspelt key
+without a word. These checks turn such mistakes into errors that name the
+field at fault. Checks of the built datasets are in ``data_checks``,
+checkpoint reading in ``checkpoint_loading``.
 """
 import os.path as osp
 from typing import Any, Dict, List, Optional
 
-import torch
 from mmengine.config import Config
 
 DISTILL_TYPES = ('SingleTeacherDistill', 'mmrazor.SingleTeacherDistill',
@@ -34,83 +37,175 @@ def is_distill_config(cfg: Config) -> bool:
         'architecture' in model)
 
 
+def class_count_fields(cfg: Config) -> Dict[str, int]:
+    """Every ``num_classes`` the model config states, by config field."""
+    model = cfg.get('model', {})
+    if not isinstance(model, dict):
+        return {}
+    if is_distill_config(cfg):
+        counts: Dict[str, Optional[int]] = {
+            'model.teacher.head.num_classes':
+            _num_classes(model.get('teacher')),
+            'model.architecture.head.num_classes':
+            _num_classes(model.get('architecture')),
+        }
+    else:
+        counts = {'model.head.num_classes': _num_classes(model)}
+    for name, pre in (('model.data_preprocessor',
+                       model.get('data_preprocessor')),
+                      ('data_preprocessor', cfg.get('data_preprocessor'))):
+        if isinstance(pre, dict) and pre.get('num_classes') is not None:
+            counts[f'{name}.num_classes'] = int(pre['num_classes'])
+            break
+    return {k: v for k, v in counts.items() if v is not None}
+
+
 def check_class_counts(cfg: Config) -> None:
     """Teacher, student and data preprocessor agree on the number of classes."""
-    model = cfg.model
-    counts: Dict[str, Optional[int]] = {
-        'model.teacher.head.num_classes': _num_classes(model.get('teacher')),
-        'model.architecture.head.num_classes':
-        _num_classes(model.get('architecture')),
-    }
-    pre = model.get('data_preprocessor') or cfg.get('data_preprocessor')
-    if isinstance(pre, dict) and pre.get('num_classes') is not None:
-        counts['data_preprocessor.num_classes'] = int(pre['num_classes'])
-    known = {k: v for k, v in counts.items() if v is not None}
+    known = class_count_fields(cfg)
     if len(set(known.values())) > 1:
         listed = ', '.join(f'{k}={v}' for k, v in known.items())
-        raise ConfigError(
-            f'teacher and student must predict the same classes; the config '
-            f'has {listed}')
+        what = ('teacher and student must predict the same classes'
+                if is_distill_config(cfg) else
+                'head and data preprocessor must agree on the classes')
+        raise ConfigError(f'{what}; the config has {listed}')
 
 
 def _is_remote(path: str) -> bool:
     return '://' in path
 
 
-def _plain_state_dict(ckpt: Any) -> Dict[str, torch.Tensor]:
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
-    if not isinstance(state, dict):
-        raise ConfigError('the checkpoint holds no state_dict')
-    return state
+def _teacher_pretrained(cfg: Config) -> bool:
+    """The teacher config loads its own weights (a Pretrained init_cfg)."""
+    teacher = cfg.model.get('teacher')
+    if not isinstance(teacher, dict):
+        return False
+    for init in (teacher.get('init_cfg'),
+                 (teacher.get('backbone') or {}).get('init_cfg')
+                 if isinstance(teacher.get('backbone'), dict) else None):
+        if isinstance(init, dict) and init.get('type') == 'Pretrained':
+            return True
+    return False
 
 
-def check_teacher_checkpoint(cfg: Config) -> None:
-    """``model.teacher_ckpt`` exists and fits ``model.teacher``.
+def check_teacher_checkpoint(cfg: Config, allow_random_teacher: bool = False
+                             ) -> None:
+    """``model.teacher_ckpt`` is set, readable, and fits ``model.teacher``.
 
-    The teacher is built from its config (cheap: no weights are loaded twice)
-    and every parameter shape is compared with the checkpoint's, so a
-    checkpoint of another architecture or class count fails here rather than
-    being loaded non-strictly by mmrazor.
+    The teacher is built from its config and the checkpoint loaded into it
+    with mmengine's strict loader, so a checkpoint of another architecture
+    or class count fails here rather than being loaded non-strictly by
+    mmrazor (which only logs a warning and keeps the teacher random).
+    Without a checkpoint the teacher would be random: an error unless
+    ``allow_random_teacher`` (``tools/train.py --random-teacher``).
     """
-    from mmengine.registry import DefaultScope
-    from mmpretrain.registry import MODELS
+    from .checkpoint_loading import check_fits
 
     path = cfg.model.get('teacher_ckpt')
-    if not path or _is_remote(path):
+    if not path:
+        if allow_random_teacher or _teacher_pretrained(cfg):
+            return
+        raise ConfigError(
+            'model.teacher_ckpt is not set: the student would be distilled '
+            'from a randomly initialised teacher. Set it with --cfg-options '
+            'model.teacher_ckpt=PATH (or pass --random-teacher for a smoke '
+            'run)')
+    if _is_remote(path):
         return
     if not osp.isfile(path):
         raise FileNotFoundError(
             f'model.teacher_ckpt: no such file {path!r}. Train the teacher '
             'first (tools/train.py with its config) or fix the path with '
             '--cfg-options model.teacher_ckpt=PATH')
-    ckpt = torch.load(path, map_location='cpu', weights_only=True)
-    state = _plain_state_dict(ckpt)
-
-    teacher_cfg = dict(cfg.model.teacher)
-    teacher_cfg.pop('init_cfg', None)
-    if isinstance(teacher_cfg.get('backbone'), dict):
-        teacher_cfg['backbone'] = dict(teacher_cfg['backbone'])
-        teacher_cfg['backbone'].pop('init_cfg', None)
-    with DefaultScope.overwrite_default_scope('mmpretrain'):
-        teacher = MODELS.build(teacher_cfg)
-    expected = teacher.state_dict()
-    problems: List[str] = []
-    for key, value in expected.items():
-        if key not in state:
-            problems.append(f'{key} missing')
-        elif tuple(state[key].shape) != tuple(value.shape):
-            problems.append(f'{key} has shape {tuple(state[key].shape)} in the '
-                            f'checkpoint, {tuple(value.shape)} in the config')
-    if problems:
-        shown = '; '.join(problems[:5])
-        more = f' (and {len(problems) - 5} more)' if len(problems) > 5 else ''
-        raise ConfigError(
-            f'model.teacher_ckpt {path!r} does not fit model.teacher: '
-            f'{shown}{more}')
+    check_fits(cfg.model.teacher, path, 'model.teacher_ckpt')
 
 
-def check_config(cfg: Config) -> None:
+def _model_and_scope(cfg: Config):
+    model = dict(cfg.model)
+    pre = cfg.get('data_preprocessor')
+    if pre is not None:
+        model.setdefault('data_preprocessor', pre)
+    default = cfg.get('default_scope') or 'mmpretrain'
+    return model, model.get('_scope_', default)
+
+
+def check_load_from(cfg: Config, what: str = 'load_from') -> None:
+    """``cfg.load_from`` (not a resume) fits ``cfg.model`` strictly.
+
+    The runner loads it non-strictly: a checkpoint of another model would
+    leave the weights random and train from scratch without a word.
+    """
+    from .checkpoint_loading import check_fits
+    path = cfg.get('load_from')
+    if not path or cfg.get('resume') or _is_remote(path):
+        return
+    model, scope = _model_and_scope(cfg)
+    check_fits(model, path, what, scope)
+
+
+def check_resume_checkpoint(cfg: Config) -> None:
+    """The checkpoint a resume will read is complete and holds no code.
+
+    ``Runner.resume`` executes ``meta['config']`` text with
+    ``Config.fromstring``; the file is probed (tensors memory-mapped, not
+    read) and refused if any stored config text is not plain data.
+    """
+    from .checkpoint_loading import read_checkpoint
+    if not cfg.get('resume'):
+        return
+    path = cfg.get('load_from')
+    what = '--resume'
+    if not path:
+        from mmengine.runner.checkpoint import find_latest_checkpoint
+        work_dir = cfg.get('work_dir')
+        path = find_latest_checkpoint(work_dir) if work_dir and osp.isdir(
+            work_dir) else None
+        what = f'--resume (latest checkpoint of {work_dir})'
+    if path and not _is_remote(path) and osp.isfile(path):
+        read_checkpoint(path, what, mmap=True)
+
+
+def check_config(cfg: Config, allow_random_teacher: bool = False) -> None:
     """Every pre-training check that applies to ``cfg``."""
+    check_class_counts(cfg)
     if is_distill_config(cfg):
-        check_class_counts(cfg)
-        check_teacher_checkpoint(cfg)
+        check_teacher_checkpoint(cfg, allow_random_teacher)
+    check_resume_checkpoint(cfg)
+    check_load_from(cfg)
+
+
+def runner_arguments() -> List[str]:
+    """The top-level config keys the Runner reads (its __init__ arguments)."""
+    import inspect
+
+    from mmengine.runner import Runner
+    # Runner.__init__ / from_cfg also read these from the config itself.
+    extra = ['model_wrapper_cfg', 'compile', 'find_unused_parameters',
+             'activation_checkpointing', 'efficient_conv_bn_eval',
+             'runner_type']
+    return [p for p in inspect.signature(Runner.__init__).parameters
+            if p != 'self'] + extra
+
+
+def check_cfg_option_keys(cfg: Config, options: Optional[Dict]) -> None:
+    """Every ``--cfg-options`` key starts with a key the config has.
+
+    mmengine merges an unknown key silently (``randomnes.seed=1`` adds a
+    ``randomnes`` entry nobody reads, and the run uses the old seed). The
+    rule: the first component of a key must be a top-level key of the
+    config, or an argument of mmengine's Runner (which reads it from the
+    config even when absent, e.g. ``randomness`` or ``resume``). Deeper
+    components may add new keys (new arguments of a component).
+    """
+    import difflib
+    if not options:
+        return
+    known = set(cfg.keys()) | set(runner_arguments())
+    for key in options:
+        top = str(key).split('.')[0]
+        if top not in known:
+            close = difflib.get_close_matches(top, sorted(known), n=1)
+            hint = f'; did you mean {close[0]!r}?' if close else ''
+            raise ConfigError(
+                f'--cfg-options {key}: the config has no top-level key '
+                f'{top!r} and the Runner does not read one{hint}')

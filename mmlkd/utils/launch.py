@@ -32,6 +32,8 @@ def load_config(path: str, args: argparse.Namespace) -> Config:
         raise FileNotFoundError(f'config file {path!r} does not exist')
     cfg = Config.fromfile(path)
     if args.cfg_options is not None:
+        from .config_checks import check_cfg_option_keys
+        check_cfg_option_keys(cfg, args.cfg_options)
         cfg.merge_from_dict(args.cfg_options)
     cfg.launcher = args.launcher
     if args.work_dir is not None:

@@ -15,7 +15,10 @@ strictly: ``tools/test.py configs/demo/student_alone.py DST``,
 
 ``meta['cfg']`` (which mmengine inferencers read when no config is given)
 becomes the student's config, derived from the distillation config; the
-original text moves to ``meta['distill_cfg']``.
+distillation config moves to ``meta['distill_cfg']``. Both are written from
+the config *parsed as data* (``mmlkd.utils.config_text``): the stored text
+is never executed, and a checkpoint whose config text holds anything but
+literal assignments (code) is refused, so no payload is carried on.
 """
 import argparse
 import os
@@ -75,18 +78,18 @@ def split_state_dict(state_dict: Dict[str, torch.Tensor],
     return student, dropped
 
 
-def student_config_text(distill_cfg_text: str) -> Optional[str]:
+def student_config_text(distill_cfg_text: str,
+                        src: str = 'checkpoint') -> Optional[str]:
     """The student's config derived from a distillation config's text.
 
     The student becomes ``model``, with the data preprocessor the algorithm
     used; the teacher-validating loop and DDP's unused-parameter search go.
-    Returns None when the text cannot be parsed (the caller keeps it as is).
+    The text is read as data, never executed; it raises
+    ``UnsafeConfigText`` if it is not plain literal assignments. Returns
+    None when the config is not a distillation one.
     """
-    from mmengine.config import Config
-    try:
-        cfg = Config.fromstring(distill_cfg_text, file_format='.py')
-    except Exception:  # an unparsable cfg text is kept verbatim by the caller
-        return None
+    from mmlkd.utils.config_text import parse_config_text
+    cfg = parse_config_text(distill_cfg_text, f"{src} meta['cfg']")
     model = cfg.get('model')
     if not isinstance(model, dict) or 'architecture' not in model:
         return None
@@ -117,11 +120,13 @@ def convert(src: str, dst: str) -> Dict:
     if osp.abspath(src) == osp.abspath(dst):
         raise ValueError(f'SRC and DST are the same file ({src!r}); the '
                          'distillation checkpoint would be overwritten')
+    from mmlkd.utils.checkpoint_loading import _reason
+    from mmlkd.utils.config_text import parse_config_text, unsafe_config_fields
     try:
         ckpt = torch.load(src, map_location='cpu', weights_only=True)
     except Exception as e:
-        raise ValueError(f'{src}: cannot be read as a torch checkpoint '
-                         f'({type(e).__name__}: {e})') from e
+        raise ValueError(f'{src}: cannot be read as a torch checkpoint: '
+                         f'{_reason(e)}') from None
     if not isinstance(ckpt, dict):
         raise NotADistillationCheckpoint(
             f'{src}: holds a {type(ckpt).__name__}, not a checkpoint dict')
@@ -133,12 +138,23 @@ def convert(src: str, dst: str) -> Dict:
         raise NotADistillationCheckpoint(
             f'{src}: no "state_dict" entry (keys: {sorted(ckpt)})')
     student, dropped = split_state_dict(state_dict, src)
+    unsafe = unsafe_config_fields(ckpt, src)
+    if unsafe:
+        raise ValueError(
+            f'{src}: refusing to convert: its stored config text is not plain '
+            f'data ({", ".join(unsafe)}); {next(iter(unsafe.values()))}')
 
+    # Config text is rewritten from its parsed form: what goes out is data.
+    for key in ('config', 'distill_cfg'):
+        if isinstance(meta.get(key), str):
+            meta[key] = parse_config_text(meta[key]).pretty_text
     if isinstance(meta.get('cfg'), str):
-        text = student_config_text(meta['cfg'])
+        text = student_config_text(meta['cfg'], src)
         if text is not None:
-            meta['distill_cfg'] = meta['cfg']
+            meta['distill_cfg'] = parse_config_text(meta['cfg']).pretty_text
             meta['cfg'] = text
+        else:
+            meta['cfg'] = parse_config_text(meta['cfg']).pretty_text
     meta['converted_from'] = osp.basename(src)
     # Optimizer, schedulers, message hub and the teacher's weights are left
     # behind: the result is for evaluation, inference or fine-tuning.
