@@ -204,3 +204,32 @@ def test_bad_inputs_and_options_are_named():
         LabelEmbeddingConnector(tau=0.0)
     with pytest.raises(ValueError, match='needs in_channels'):
         LabelEmbeddingConnector(out_channels=4)
+
+
+def test_vit_patch_tokens_through_the_recorder():
+    # A ViT whose patch tokens come out as a map (out_type='featmap'), then
+    # GAP + linear head: the CAMInputs record feeds the connector, and the
+    # embeddings are the loop's over the 4 x 4 patch tokens.
+    torch.manual_seed(0)
+    model = PRETRAIN_MODELS.build(dict(
+        type='ImageClassifier',
+        backbone=dict(type='VisionTransformer',
+                      arch=dict(embed_dims=16, num_layers=1, num_heads=2,
+                                feedforward_channels=32),
+                      img_size=32, patch_size=8, out_type='featmap'),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(type='MultiLabelLinearClsHead', num_classes=NUM_CLASSES,
+                  in_channels=16)))
+    model.init_weights()
+    model.eval()
+    recorder = CAMInputsRecorder('backbone', 'head')
+    recorder.initialize(model)
+    with recorder:
+        model(torch.randn(2, 3, 32, 32), mode='tensor')
+    feat, weight = recorder.get_record_data()
+    assert feat.shape == (2, 16, 4, 4)
+    emb = LabelEmbeddingConnector(tau=0.5)((feat, weight))
+    tokens = feat.flatten(2).transpose(1, 2).detach().double()
+    torch.testing.assert_close(
+        emb.double(), loop_embeddings(tokens, weight.detach().double(), 0.5),
+        rtol=1e-5, atol=1e-5)
