@@ -16,7 +16,8 @@ class LabelEmbeddingConnector(BaseConnector):
     embeddings of its own, but its class activation maps say where each class
     is seen. Pooling the feature map with each class's own spatial attention
     gives one embedding per image and class (class-attention pooling, the
-    softmax pooling of CSRA, Zhu & Wu, ICCV 2021): with the positions
+    spatial softmax of CSRA's attention branch, Zhu & Wu, ICCV 2021, whose
+    attention score is :math:`W_c \cdot h_c`): with the positions
     :math:`n` of the map (the :math:`HW` pixels, or the :math:`N` tokens of
     a sequence),
 
@@ -36,7 +37,10 @@ class LabelEmbeddingConnector(BaseConnector):
     average pooling (the same embedding for every class); small :math:`\tau`
     approaches the feature at each class's peak. The embeddings then feed
     label-wise losses written for ML-Decoder embeddings, e.g. L2D's LED
-    (:class:`~mmlkd.models.losses.LEDLoss`).
+    (:class:`~mmlkd.models.losses.LEDLoss`). A freshly initialised classifier
+    has nearly flat CAMs, so its class embeddings within one image nearly
+    coincide; a relational loss normalised by the mean distance (LED's ID
+    term) is then large and steep on the student at the start of training.
 
     Different widths: a ResNet-101 teacher gives ``D = 2048``, a ResNet-18
     student ``D = 512``. Give the student's connector ``in_channels=512,
