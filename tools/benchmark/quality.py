@@ -61,6 +61,9 @@ BASELINES = {
 METHODS = {
     'l2d': Method('configs/l2d/demo_l2d.py', 'L2D (MLD + LED)',
                   'student_mldecoder', 'teacher_mldecoder'),
+    'l2d_linear': Method('configs/l2d/demo_l2d_linear.py',
+                         'L2D on linear heads (MLD + LED)', 'student_alone',
+                         'teacher'),
     'mld': Method('configs/demo/mld.py', 'MLD only', 'student_alone',
                   'teacher'),
     'cams_kd': Method('configs/cams_kd/demo_cams_kd.py', 'CAM-KD',
