@@ -21,14 +21,15 @@
 # nearly coincide, and LED's distances, normalised by their mean, magnify
 # their differences. (demo_l2d.py's LayerNormed ML-Decoder embeddings, fresh
 # student and untrained teacher: LED 16, BCE 35.)
-_base_ = ['../_base_/distill/demo_linear.py']
+_base_ = [
+    '../_base_/distill/demo_linear.py',
+    '../_base_/distill/l2d_linear_distiller.py',
+]
 
 model = dict(
     distiller=dict(
-        student_recorders=dict(
-            emb=dict(type='CAMInputs', source='backbone', head='head')),
-        teacher_recorders=dict(
-            emb=dict(type='CAMInputs', source='backbone', head='head')),
+        student_recorders={{_base_.l2d_linear_distiller.student_recorders}},
+        teacher_recorders={{_base_.l2d_linear_distiller.teacher_recorders}},
         connectors=dict(
             # tau = 1 is our choice (to sweep): on the trained demo teacher's
             # 4 x 4 maps each class's attention has a perplexity of about 7
@@ -36,17 +37,5 @@ model = dict(
             emb_s=dict(type='LabelEmbeddingConnector', tau=1.0,
                        in_channels=32, out_channels=128),
             emb_t=dict(type='LabelEmbeddingConnector', tau=1.0)),
-        distill_losses=dict(
-            loss_mld=dict(type='MLDLoss', loss_weight=10 / 64),
-            loss_led=dict(type='LEDLoss', cd_weight=100.0, id_weight=1000.0,
-                          loss_weight=1 / 64)),
-        loss_forward_mappings=dict(
-            loss_mld=dict(
-                preds_S=dict(from_student=True, recorder='fc'),
-                preds_T=dict(from_student=False, recorder='fc')),
-            loss_led=dict(
-                preds_S=dict(from_student=True, recorder='emb',
-                             connector='emb_s'),
-                preds_T=dict(from_student=False, recorder='emb',
-                             connector='emb_t'),
-                target=dict(from_student=True, recorder='gt', data_idx=1)))))
+        distill_losses={{_base_.l2d_linear_distiller.distill_losses}},
+        loss_forward_mappings={{_base_.l2d_linear_distiller.loss_forward_mappings}}))

@@ -13,33 +13,21 @@
 #
 # Loss weights: L2D's, written against the global batch of 64 (the paper's
 # BCE_sum + 10 MLD + 1 LED divided by 64): MLD 10/64, LED 1/64 with CD 100
-# and ID 1000 inside. LEDLoss sums over sets drawn from the images one
-# process sees, so with the batch split over 8 processes its sets are smaller
-# and its gradient about 1/8 of a one-process run's (see the L2D README).
-_base_ = ['../_base_/distill/r101_r18_linear_coco.py']
+# and ID 1000 inside. LEDLoss gathers the embeddings across processes, so its
+# sets span the global batch on 1, 2 or 8 GPUs alike.
+_base_ = [
+    '../_base_/distill/r101_r18_linear_coco.py',
+    '../_base_/distill/l2d_linear_distiller.py',
+]
 
 model = dict(
     distiller=dict(
-        student_recorders=dict(
-            emb=dict(type='CAMInputs', source='backbone', head='head')),
-        teacher_recorders=dict(
-            emb=dict(type='CAMInputs', source='backbone', head='head')),
+        student_recorders={{_base_.l2d_linear_distiller.student_recorders}},
+        teacher_recorders={{_base_.l2d_linear_distiller.teacher_recorders}},
         connectors=dict(
             # tau = 1 is our choice, to sweep on GPU.
             emb_s=dict(type='LabelEmbeddingConnector', tau=1.0,
                        in_channels=512, out_channels=2048),
             emb_t=dict(type='LabelEmbeddingConnector', tau=1.0)),
-        distill_losses=dict(
-            loss_mld=dict(type='MLDLoss', loss_weight=10 / 64),
-            loss_led=dict(type='LEDLoss', cd_weight=100.0, id_weight=1000.0,
-                          loss_weight=1 / 64)),
-        loss_forward_mappings=dict(
-            loss_mld=dict(
-                preds_S=dict(from_student=True, recorder='fc'),
-                preds_T=dict(from_student=False, recorder='fc')),
-            loss_led=dict(
-                preds_S=dict(from_student=True, recorder='emb',
-                             connector='emb_s'),
-                preds_T=dict(from_student=False, recorder='emb',
-                             connector='emb_t'),
-                target=dict(from_student=True, recorder='gt', data_idx=1)))))
+        distill_losses={{_base_.l2d_linear_distiller.distill_losses}},
+        loss_forward_mappings={{_base_.l2d_linear_distiller.loss_forward_mappings}}))
