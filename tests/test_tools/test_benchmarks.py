@@ -69,10 +69,10 @@ def test_coco_mode_refuses_without_a_gpu():
 
 
 # Output as the benchmarks print it (format strings copied from each).
-LED_OUT = """B=64 C=80 D=768 positives/image=2.92 device=cpu threads=1
-loop    fwd+bwd:    999.68 ms  value 46.902451
-LEDLoss fwd+bwd:     27.18 ms  value 46.902473
-speed-up: 36.8x
+LED_OUT = """[uniform] loop    fwd+bwd:    999.68 ms  value 46.902451
+[uniform] LEDLoss fwd+bwd:     27.18 ms  value 46.902473
+[uniform] speed-up: 36.8x
+[coco] speed-up: 24.1x
 """
 PSKD_OUT = """batched O(BC)    1.00x  (1.599 ms)
 masked B x C x C 12.97x
@@ -88,7 +88,11 @@ MAP_OUT = (
 
 
 def test_parsers_read_each_benchmark():
-    assert [r.value for r in run_all.parse_led(LED_OUT, None)] == [36.8]
+    assert [(r.what, r.value) for r in run_all.parse_led(LED_OUT, None)] == [
+        ('per-set Python loop / batched LEDLoss (fwd+bwd, uniform labels)',
+         36.8),
+        ('per-set Python loop / batched LEDLoss (fwd+bwd, coco labels)',
+         24.1)]
     assert [(r.what, r.value) for r in
             run_all.parse_partial_softmax(PSKD_OUT, None)] == [
                 ('masked B x C x C / batched O(BC)', 12.97),
@@ -123,7 +127,7 @@ def test_run_all_collects_ratios_and_fails_on_a_broken_benchmark(
     assert run_all.main(['--out', str(out)]) == 0
     summary = out.read_text()
     assert '| LEDLoss | per-set Python loop / batched LEDLoss (fwd+bwd) | ' \
-        '3.500 |' in summary
+        '3.500 | speed-up, goal >= 20 |' in summary
     assert 'nope.py not present (skipped)' in summary
 
     monkeypatch.setattr(run_all, 'BENCHES', benches + [
