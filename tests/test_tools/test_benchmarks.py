@@ -138,3 +138,42 @@ def test_run_all_collects_ratios_and_fails_on_a_broken_benchmark(
     text = capsys.readouterr().out
     assert 'silent: output format not recognised (FAILED' in text
     assert 'broken: exit status 3 (FAILED)' in text
+
+
+def test_coco_like_targets_have_coco_statistics():
+    import bench_led
+    g = torch.Generator().manual_seed(0)
+    y = bench_led.coco_like_targets(20000, 80, g)
+    freq = y.mean(0)
+    assert float(y.sum(1).mean()) == pytest.approx(2.9, abs=0.1)
+    assert float(freq[0]) == pytest.approx(0.55, abs=0.02)
+    assert bool((y.sum(1) > 0).all())  # no image without a label
+    tail = freq[1:].sort(descending=True).values
+    assert 0.09 < float(tail[0]) < 0.14 and float(tail[-1]) < 0.006
+
+
+def test_bench_led_reports_both_statistics(capsys):
+    import bench_led
+    rows = bench_led.main(['--batch', '12', '--classes', '8', '--dims', '4',
+                           '--min-run-time', '0.01'])
+    assert [r['stats'] for r in rows] == ['uniform', 'coco']
+    for r in rows:
+        assert r['rel_value_diff'] < 1e-5 and r['loop_ms'] > 0
+    assert len(run_all.parse_led(capsys.readouterr().out, None)) == 2
+
+
+def test_bench_pipeline_rows_and_workers(tmp_path):
+    import bench_pipeline
+    out = tmp_path / 'pipe.json'
+    result = bench_pipeline.main([
+        '--images', '3', '--size', '96', '72', '--backends', 'cv2',
+        '--loader-epochs', '0', '--gpu-images-per-s', '1000', '--json',
+        str(out)])
+    assert [(r['pipeline'], r['stored']) for r in result['rows']] == [
+        ('coco', 'original'), ('coco', '224x224'), ('l2d', 'original'),
+        ('l2d', '224x224')]
+    assert all(r['images_per_s'] > 0 for r in result['rows'])
+    assert 'workers for 1000 images/s' in result['markdown']
+    assert json.loads(out.read_text())['rows'] == result['rows']
+    assert bench_pipeline.workers_needed(1000, 300) == 4
+    assert bench_pipeline.workers_needed(10, 300) == 1
