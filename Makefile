@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mmlkd-installed
 
-.PHONY: demo test env benchmark quality clean-demo
+.PHONY: demo test env benchmark quality gpu-check clean-demo
 
 $(STAMP): setup.py requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -23,6 +23,12 @@ test: $(STAMP)
 
 benchmark: $(STAMP)
 	$(PY) tools/benchmark/run_all.py
+
+# CUDA tests, R101 -> R18 distillation throughput and input-pipeline
+# throughput in one report (work_dirs/gpu_check/report.md); without CUDA
+# only the CPU parts run.
+gpu-check: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) tools/benchmark/gpu_check.py
 
 quality: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) tools/benchmark/quality.py
