@@ -177,3 +177,32 @@ def test_bench_pipeline_rows_and_workers(tmp_path):
     assert json.loads(out.read_text())['rows'] == result['rows']
     assert bench_pipeline.workers_needed(1000, 300) == 4
     assert bench_pipeline.workers_needed(10, 300) == 1
+
+
+def test_gpu_check_cpu_parts_and_report(tmp_path, capsys):
+    """Without CUDA: says so, runs the CPU parts (here the throughput code
+    path at toy sizes and the pipeline benchmark) and exits 0."""
+    import gpu_check
+    out = tmp_path / 'report.md'
+    args = ['--skip-tests', '--images', '2', '--out', str(out)]
+    if not torch.cuda.is_available():
+        args += ['--cpu-smoke', '--methods', 'kd']
+    assert gpu_check.main(args) == 0
+    report = out.read_text()
+    printed = capsys.readouterr().out
+    assert report.strip() in printed
+    assert '| vanilla KD |' in report and '## Input pipeline' in report
+    assert '| coco | cv2 | 224x224 |' in report
+    if not torch.cuda.is_available():
+        assert 'no CUDA device' in printed and 'CPU smoke run' in report
+
+
+def test_gpu_check_reports_a_failed_method():
+    import gpu_check
+    rows = [dict(method='kd', config='c.py', error='RuntimeError()'),
+            dict(method='clkd', teacher_img_s=900.0, student_img_s=1500.0,
+                 distill_img_s=500.0, ratio=1.05, distill_mib=9000.0,
+                 reference_mib=8000.0, amp='float16', gpu='GPU X')]
+    md = gpu_check.throughput_markdown(rows, 64, 224)
+    assert '| vanilla KD | failed: RuntimeError() |' in md
+    assert '| CLKD | 900 | 1500 | 500 | 1.050 | 9000 | 8000 |' in md
