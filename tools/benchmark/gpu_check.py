@@ -9,9 +9,11 @@ On a machine with CUDA (about 5 minutes on one modern GPU; nothing is
 downloaded: random weights, synthetic batches in memory, generated JPEGs on
 local disk):
 
-1. ``pytest -m cuda``-style run of the CUDA tests (``tests/test_cuda``:
-   LED, MLD, CAM, CLKD losses and an L2D distillation step under AMP equal
-   their float32 CPU values; the mAP evaluator on CUDA equals the CPU's);
+1. the tests marked ``cuda`` (``tests/test_cuda``: LED, MLD, CAM, CLKD
+   losses and an L2D distillation step under AMP equal their float32 CPU
+   values, the mAP evaluator on CUDA equals the CPU's; ``tests/test_engine``:
+   a demo distillation trains with ``ChannelsLastHook``) and their CPU
+   variants;
 2. ResNet-101 -> ResNet-18 at 224 px, batch 64, AMP (float16),
    channels_last, for L2D, MLD, CAM-KD, CLKD and vanilla KD
    (``tools/benchmark/distill_overhead.py`` on their COCO configs): images/s
@@ -53,7 +55,7 @@ LABELS = dict(l2d='L2D (MLD + LED)', mld='MLD', cams_kd='CAM-KD',
 def run_tests(cuda: bool, timeout: int) -> Dict:
     """The CUDA tests (their CPU variants too); pytest's summary line."""
     cmd = [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
-           'tests/test_cuda']
+           'tests/test_cuda', 'tests/test_engine']
     env = dict(os.environ, PYTHONPATH=ROOT)
     t0 = time.perf_counter()
     try:

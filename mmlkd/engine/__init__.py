@@ -1,0 +1,4 @@
+"""Training-loop components: hooks."""
+from .hooks import ChannelsLastHook
+
+__all__ = ['ChannelsLastHook']
