@@ -206,3 +206,14 @@ def test_gpu_check_reports_a_failed_method():
     md = gpu_check.throughput_markdown(rows, 64, 224)
     assert '| vanilla KD | failed: RuntimeError() |' in md
     assert '| CLKD | 900 | 1500 | 500 | 1.050 | 9000 | 8000 |' in md
+
+
+def test_cpu_steps_are_timed_by_cpu_time():
+    import time
+    assert distill_overhead.step_clock('cpu', 'cpu') is time.process_time
+    assert distill_overhead.step_clock('cpu', 'wall') is time.perf_counter
+    assert distill_overhead.step_clock('cuda', 'cpu') is time.perf_counter
+    # A step that only waits costs no CPU time.
+    t = distill_overhead.time_steps(dict(wait=lambda b: time.sleep(0.05)),
+                                    {}, reps=2, warmup=0, device='cpu')
+    assert t['wait'] < 0.02
