@@ -61,15 +61,16 @@ def _size_buckets(sizes: List[int]) -> List[Tuple[int, int, int]]:
     return runs
 
 
-def _normalized_distances(emb: torch.Tensor, pair_mask: torch.Tensor,
+def _normalized_distances(emb: torch.Tensor, sq: torch.Tensor,
+                          pair_mask: torch.Tensor,
                           eps: float) -> torch.Tensor:
     """Pairwise distances of each padded set divided by their positive mean.
 
-    ``emb`` is ``N x K x D``, ``pair_mask`` ``N x K x K`` (member pairs a != b).
-    Distances follow the reference: ``sqrt(clamp(|a|^2 + |b|^2 - 2 a.b, eps))``
-    with a zero diagonal; the mean runs over member pairs with d > 0.
+    ``emb`` is ``N x K x D``, ``sq`` its squared norms ``N x K``,
+    ``pair_mask`` ``N x K x K`` (member pairs a != b). Distances follow the
+    reference: ``sqrt(clamp(|a|^2 + |b|^2 - 2 a.b, eps))`` with a zero
+    diagonal; the mean runs over member pairs with d > 0.
     """
-    sq = emb.pow(2).sum(dim=-1)
     gram = torch.bmm(emb, emb.transpose(1, 2))
     dist = (sq.unsqueeze(2) + sq.unsqueeze(1) - 2 * gram).clamp(min=eps).sqrt()
     # Padding and the diagonal are zeroed with where (not a product) so that
@@ -82,22 +83,25 @@ def _normalized_distances(emb: torch.Tensor, pair_mask: torch.Tensor,
 
 
 def _set_losses(table_S: torch.Tensor, table_T: torch.Tensor,
-                index: torch.Tensor, mask: torch.Tensor,
-                eps: float) -> torch.Tensor:
+                sq_S: torch.Tensor, sq_T: torch.Tensor, index: torch.Tensor,
+                mask: torch.Tensor, eps: float) -> torch.Tensor:
     """``psi`` of every packed set: ``sum_ab smoothL1(d_s, d_t) / M``.
 
-    ``table_*`` are ``P x D`` embedding tables, ``index`` / ``mask`` the
-    ``N x K`` packed sets (rows of the tables, members first). Returns ``N``
-    values.
+    ``table_*`` are ``P x D`` embedding tables, ``sq_*`` their rows' squared
+    norms, ``index`` / ``mask`` the ``N x K`` packed sets (rows of the
+    tables, members first). Returns ``N`` values.
     """
     n, k = index.shape
-    emb_S = table_S.index_select(0, index.flatten()).view(n, k, -1)
-    emb_T = table_T.index_select(0, index.flatten()).view(n, k, -1)
+    flat = index.flatten()
     eye = torch.eye(k, dtype=torch.bool, device=mask.device)
     pair_mask = mask.unsqueeze(2) & mask.unsqueeze(1) & ~eye
-    d_s = _normalized_distances(emb_S, pair_mask, eps)
+    d_s = _normalized_distances(
+        table_S.index_select(0, flat).view(n, k, -1),
+        sq_S.index_select(0, flat).view(n, k), pair_mask, eps)
     with torch.no_grad():
-        d_t = _normalized_distances(emb_T, pair_mask, eps)
+        d_t = _normalized_distances(
+            table_T.index_select(0, flat).view(n, k, -1),
+            sq_T.index_select(0, flat).view(n, k), pair_mask, eps)
     # Padded entries are 0 on both sides, so they add exactly 0.
     per_pair = F.smooth_l1_loss(d_s, d_t, reduction='none', beta=1.0)
     return per_pair.sum(dim=(1, 2)) / mask.sum(dim=1).to(per_pair.dtype)
@@ -220,9 +224,12 @@ class LEDLoss(nn.Module):
             return emb_S.sum() * 0
         # Sets of similar size share one padded batch (see _size_buckets).
         sizes = member.sum(dim=1).tolist()
+        sq_S = table_S.pow(2).sum(dim=-1)
+        sq_T = table_T.pow(2).sum(dim=-1)
         total = emb_S.new_zeros(())
         for start, end, k in _size_buckets(sizes):
-            per_set = _set_losses(table_S, table_T, index[start:end, :k],
+            per_set = _set_losses(table_S, table_T, sq_S, sq_T,
+                                  index[start:end, :k],
                                   member[start:end, :k], self.eps)
             total = total + (weight[start:end] * per_set).sum()
         return self.loss_weight * total
