@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mmlkd-installed
 
-.PHONY: demo test env benchmark quality clean-demo
+.PHONY: demo test env benchmark quality gpu-check clean-demo
 
 # The tests extra brings openmim; constraints pin setuptools to 77-80, the
 # range that torch 2.14 accepts and that still ships the pkg_resources openmim
@@ -28,6 +28,12 @@ test: $(STAMP)
 
 benchmark: $(STAMP)
 	$(PY) tools/benchmark/run_all.py
+
+# CUDA tests, R101 -> R18 distillation throughput and input-pipeline
+# throughput in one report (work_dirs/gpu_check/report.md); without CUDA
+# only the CPU parts run.
+gpu-check: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) tools/benchmark/gpu_check.py
 
 quality: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) tools/benchmark/quality.py

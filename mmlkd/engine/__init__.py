@@ -1,4 +1,4 @@
 """Training-loop components (hooks) registered into mmengine's registries."""
-from .hooks import RecipeCardHook
+from .hooks import ChannelsLastHook, RecipeCardHook
 
-__all__ = ['RecipeCardHook']
+__all__ = ['ChannelsLastHook', 'RecipeCardHook']

@@ -69,10 +69,10 @@ def test_coco_mode_refuses_without_a_gpu():
 
 
 # Output as the benchmarks print it (format strings copied from each).
-LED_OUT = """B=64 C=80 D=768 positives/image=2.92 device=cpu threads=1
-loop    fwd+bwd:    999.68 ms  value 46.902451
-LEDLoss fwd+bwd:     27.18 ms  value 46.902473
-speed-up: 36.8x
+LED_OUT = """[uniform] loop    fwd+bwd:    999.68 ms  value 46.902451
+[uniform] LEDLoss fwd+bwd:     27.18 ms  value 46.902473
+[uniform] speed-up: 36.8x
+[coco] speed-up: 24.1x
 """
 PSKD_OUT = """batched O(BC)    1.00x  (1.599 ms)
 masked B x C x C 12.97x
@@ -88,7 +88,11 @@ MAP_OUT = (
 
 
 def test_parsers_read_each_benchmark():
-    assert [r.value for r in run_all.parse_led(LED_OUT, None)] == [36.8]
+    assert [(r.what, r.value) for r in run_all.parse_led(LED_OUT, None)] == [
+        ('per-set Python loop / batched LEDLoss (fwd+bwd, uniform labels)',
+         36.8),
+        ('per-set Python loop / batched LEDLoss (fwd+bwd, coco labels)',
+         24.1)]
     assert [(r.what, r.value) for r in
             run_all.parse_partial_softmax(PSKD_OUT, None)] == [
                 ('masked B x C x C / batched O(BC)', 12.97),
@@ -123,7 +127,7 @@ def test_run_all_collects_ratios_and_fails_on_a_broken_benchmark(
     assert run_all.main(['--out', str(out)]) == 0
     summary = out.read_text()
     assert '| LEDLoss | per-set Python loop / batched LEDLoss (fwd+bwd) | ' \
-        '3.500 |' in summary
+        '3.500 | speed-up, goal >= 20 |' in summary
     assert 'nope.py not present (skipped)' in summary
 
     monkeypatch.setattr(run_all, 'BENCHES', benches + [
@@ -134,3 +138,82 @@ def test_run_all_collects_ratios_and_fails_on_a_broken_benchmark(
     text = capsys.readouterr().out
     assert 'silent: output format not recognised (FAILED' in text
     assert 'broken: exit status 3 (FAILED)' in text
+
+
+def test_coco_like_targets_have_coco_statistics():
+    import bench_led
+    g = torch.Generator().manual_seed(0)
+    y = bench_led.coco_like_targets(20000, 80, g)
+    freq = y.mean(0)
+    assert float(y.sum(1).mean()) == pytest.approx(2.9, abs=0.1)
+    assert float(freq[0]) == pytest.approx(0.55, abs=0.02)
+    assert bool((y.sum(1) > 0).all())  # no image without a label
+    tail = freq[1:].sort(descending=True).values
+    assert 0.09 < float(tail[0]) < 0.14 and float(tail[-1]) < 0.006
+
+
+def test_bench_led_reports_both_statistics(capsys):
+    import bench_led
+    rows = bench_led.main(['--batch', '12', '--classes', '8', '--dims', '4',
+                           '--min-run-time', '0.01'])
+    assert [r['stats'] for r in rows] == ['uniform', 'coco']
+    for r in rows:
+        assert r['rel_value_diff'] < 1e-5 and r['loop_ms'] > 0
+    assert len(run_all.parse_led(capsys.readouterr().out, None)) == 2
+
+
+def test_bench_pipeline_rows_and_workers(tmp_path):
+    import bench_pipeline
+    out = tmp_path / 'pipe.json'
+    result = bench_pipeline.main([
+        '--images', '3', '--size', '96', '72', '--backends', 'cv2',
+        '--loader-epochs', '0', '--gpu-images-per-s', '1000', '--json',
+        str(out)])
+    assert [(r['pipeline'], r['stored']) for r in result['rows']] == [
+        ('coco', 'original'), ('coco', '224x224'), ('l2d', 'original'),
+        ('l2d', '224x224')]
+    assert all(r['images_per_s'] > 0 for r in result['rows'])
+    assert 'workers for 1000 images/s' in result['markdown']
+    assert json.loads(out.read_text())['rows'] == result['rows']
+    assert bench_pipeline.workers_needed(1000, 300) == 4
+    assert bench_pipeline.workers_needed(10, 300) == 1
+
+
+def test_gpu_check_cpu_parts_and_report(tmp_path, capsys):
+    """Without CUDA: says so, runs the CPU parts (here the throughput code
+    path at toy sizes and the pipeline benchmark) and exits 0."""
+    import gpu_check
+    out = tmp_path / 'report.md'
+    args = ['--skip-tests', '--images', '2', '--out', str(out)]
+    if not torch.cuda.is_available():
+        args += ['--cpu-smoke', '--methods', 'kd']
+    assert gpu_check.main(args) == 0
+    report = out.read_text()
+    printed = capsys.readouterr().out
+    assert report.strip() in printed
+    assert '| vanilla KD |' in report and '## Input pipeline' in report
+    assert '| coco | cv2 | 224x224 |' in report
+    if not torch.cuda.is_available():
+        assert 'no CUDA device' in printed and 'CPU smoke run' in report
+
+
+def test_gpu_check_reports_a_failed_method():
+    import gpu_check
+    rows = [dict(method='kd', config='c.py', error='RuntimeError()'),
+            dict(method='clkd', teacher_img_s=900.0, student_img_s=1500.0,
+                 distill_img_s=500.0, ratio=1.05, distill_mib=9000.0,
+                 reference_mib=8000.0, amp='float16', gpu='GPU X')]
+    md = gpu_check.throughput_markdown(rows, 64, 224)
+    assert '| vanilla KD | failed: RuntimeError() |' in md
+    assert '| CLKD | 900 | 1500 | 500 | 1.050 | 9000 | 8000 |' in md
+
+
+def test_cpu_steps_are_timed_by_cpu_time():
+    import time
+    assert distill_overhead.step_clock('cpu', 'cpu') is time.process_time
+    assert distill_overhead.step_clock('cpu', 'wall') is time.perf_counter
+    assert distill_overhead.step_clock('cuda', 'cpu') is time.perf_counter
+    # A step that only waits costs no CPU time.
+    t = distill_overhead.time_steps(dict(wait=lambda b: time.sleep(0.05)),
+                                    {}, reps=2, warmup=0, device='cpu')
+    assert t['wait'] < 0.02

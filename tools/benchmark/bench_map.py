@@ -9,7 +9,7 @@ not installed; it is not a dependency of mmlkd).
 
 Usage::
 
-    OMP_NUM_THREADS=2 python tools/benchmark/bench_map.py [--repeat 7]
+    OMP_NUM_THREADS=2 python tools/benchmark/bench_map.py [--min-run-time 3]
         [--images 40137] [--classes 80] [--threads 2] [--ties] [--device cpu]
 """
 import argparse
@@ -17,7 +17,6 @@ import os
 import platform
 import statistics
 import sys
-import time
 from typing import Callable, Dict, List, Optional
 
 import numpy as np
@@ -43,21 +42,22 @@ def make_data(n: int, c: int, ties: bool, seed: int = 0):
     return scores, targets
 
 
-def time_it(fn: Callable[[], object], repeat: int) -> List[float]:
-    fn()  # warm-up (imports, allocations, lazy initialisation)
-    times = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - t0) * 1000)
-    return times
+def time_it(fn: Callable[[], object], min_run_time: float) -> List[float]:
+    """Per-run times of ``fn`` in ms, from ``torch.utils.benchmark``'s
+    ``blocked_autorange`` (warm-up, then blocks of runs for at least
+    ``min_run_time`` seconds; CUDA callers synchronise inside ``fn``)."""
+    from torch.utils import benchmark
+    timer = benchmark.Timer(stmt='fn()', globals=dict(fn=fn))
+    return [1e3 * t for t in
+            timer.blocked_autorange(min_run_time=min_run_time).times]
 
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--images', type=int, default=40137)
     parser.add_argument('--classes', type=int, default=80)
-    parser.add_argument('--repeat', type=int, default=7)
+    parser.add_argument('--min-run-time', type=float, default=3.0,
+                        help='seconds each implementation is timed for')
     parser.add_argument('--threads', type=int, default=None,
                         help='torch intra-op threads (default: torch default)')
     parser.add_argument('--ties', action='store_true',
@@ -127,7 +127,8 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
           f'ties={"yes" if args.ties else "no"}, device={args.device}')
     print(f'python {platform.python_version()}, torch {torch.__version__}, '
           f'numpy {np.__version__}, torch threads {torch.get_num_threads()}, '
-          f'cpu count {os.cpu_count()}, repeat {args.repeat} (median, min)')
+          f'cpu count {os.cpu_count()}, each timed for >= '
+          f'{args.min_run_time:g} s (median, min per run)')
     base = None
     medians: Dict[str, float] = {}
     for name, fn in runs:
@@ -138,7 +139,7 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
             err_s = f'max |AP - sklearn| = {err:.1e}'
         else:
             err_s = f'mAP = {out["mAP"]:.4f}'
-        times = time_it(fn, args.repeat)
+        times = time_it(fn, args.min_run_time)
         med = statistics.median(times)
         medians[name] = med
         if base is None:

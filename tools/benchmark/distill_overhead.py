@@ -63,6 +63,14 @@ EXTRA = {
     'rkd': 'configs/rkd/demo_rkd.py',
 }
 COCO_CONFIG = 'configs/l2d/r101_to_r18_coco.py'
+# ResNet-101 -> ResNet-18 COCO configs timed by tools/benchmark/gpu_check.py.
+COCO_METHODS = {
+    'l2d': COCO_CONFIG,
+    'mld': 'configs/l2d/r101_to_r18_coco_mld_only.py',
+    'cams_kd': 'configs/cams_kd/r101_to_r18_coco.py',
+    'clkd': 'configs/clkd/r101_to_r18_coco.py',
+    'kd': 'configs/kd/r101_to_r18_coco.py',
+}
 GOAL = 1.10
 
 
@@ -83,9 +91,12 @@ def load_cfg(path: str, batch: int):
     return cfg
 
 
-def build_pair(cfg, device: str, amp: Optional[str]):
+def build_pair(cfg, device: str, amp: Optional[str],
+               channels_last: bool = False):
     """(algorithm, its optim wrapper, reference teacher, reference student,
-    the student's optim wrapper)."""
+    the student's optim wrapper). ``channels_last``: weights in NHWC, so
+    every convolution (inputs included, from the first one on) runs in the
+    layout that tensor cores prefer under AMP."""
     from mmengine.optim import build_optim_wrapper
     from mmengine.registry import DefaultScope
     from mmrazor.registry import MODELS
@@ -104,6 +115,8 @@ def build_pair(cfg, device: str, amp: Optional[str]):
     teacher.load_state_dict(algorithm.teacher.state_dict())
     for m in (algorithm, student, teacher):
         m.to(device)
+        if channels_last:
+            m.to(memory_format=torch.channels_last)
     algorithm.train()
     student.train()
     # Same train/eval state as the algorithm's teacher (frozen BN etc.).
@@ -185,19 +198,41 @@ def make_steps(algorithm, ow_distill, teacher, student, ow_student, data,
                 student=student_step)
 
 
+def step_clock(device: str, clock: str) -> Callable[[], float]:
+    """The clock the steps are timed with.
+
+    ``'cpu'`` (default on the CPU): the CPU seconds this process used
+    (``time.process_time``). When other processes share the cores, a step
+    that waits for a core accumulates wall time but not CPU time, so the
+    ratios stay put on a busy machine. ``'wall'`` (always on CUDA, where the
+    work is on the GPU): ``time.perf_counter`` around synchronised steps.
+    """
+    if clock == 'cpu' and not device.startswith('cuda'):
+        return time.process_time
+    return time.perf_counter
+
+
 def time_steps(steps: Dict[str, Callable], data: Dict, reps: int,
-               warmup: int, device: str) -> Dict[str, float]:
-    """Median seconds of each step, the steps run in turn rep by rep."""
+               warmup: int, device: str,
+               clock: str = 'cpu') -> Dict[str, float]:
+    """Median seconds of each step, the steps run in turn rep by rep.
+
+    Not ``torch.utils.benchmark``: its Timer measures one statement at a
+    time and runs its ``setup`` once, while here the three steps alternate
+    rep by rep (a change of load hits all three alike) and each run gets a
+    fresh copy of the batch made outside the timed region.
+    """
+    now = step_clock(device, clock)
     times: Dict[str, List[float]] = {k: [] for k in steps}
     for rep in range(warmup + reps):
         for name, fn in steps.items():
             batch = copy.deepcopy(data)  # outside the timed region
             _sync(device)
-            t0 = time.perf_counter()
+            t0 = now()
             fn(batch)
             _sync(device)
             if rep >= warmup:
-                times[name].append(time.perf_counter() - t0)
+                times[name].append(now() - t0)
     return {k: statistics.median(v) for k, v in times.items()}
 
 
@@ -225,12 +260,13 @@ def peak_memory(fn: Callable, device: str) -> float:
 def bench_config(name: str, path: str, args, amp: Optional[str] = None,
                  batch_fn: Optional[Callable] = None) -> Dict:
     cfg = load_cfg(path, args.batch)
-    algorithm, ow_d, teacher, student, ow_s = build_pair(cfg, args.device,
-                                                         amp)
+    algorithm, ow_d, teacher, student, ow_s = build_pair(
+        cfg, args.device, amp, getattr(args, 'channels_last', False))
     data = batch_fn(cfg) if batch_fn else demo_batch(cfg, args.batch)
     steps = make_steps(algorithm, ow_d, teacher, student, ow_s, data,
                        args.device, amp)
-    t = time_steps(steps, data, args.reps, args.warmup, args.device)
+    t = time_steps(steps, data, args.reps, args.warmup, args.device,
+                   args.clock)
     ref = t['teacher'] + t['student']
     row = dict(method=name, config=path, batch=args.batch,
                distill_ms=1e3 * t['distill'], teacher_ms=1e3 * t['teacher'],
@@ -261,6 +297,27 @@ def run_methods(args) -> List[Dict]:
     return rows
 
 
+def bench_coco(name: str, path: str, args, size: int = 224) -> Dict:
+    """One ResNet-101 -> ResNet-18 COCO config on a synthetic batch of
+    ``size`` px with COCO's label density: the row of :func:`bench_config`
+    plus images/s of each step (any device: the GPU check's CPU smoke run
+    uses it with tiny sizes)."""
+
+    def batch_fn(cfg):
+        return synthetic_batch(args.batch, size,
+                               cfg.model.architecture.head.num_classes)
+
+    amp = args.amp_dtype if args.device.startswith('cuda') else None
+    row = bench_config(name, path, args, amp=amp, batch_fn=batch_fn)
+    for step in ('distill', 'teacher', 'student'):
+        row[f'{step}_img_s'] = args.batch / (row[f'{step}_ms'] / 1e3)
+    row['gpu'] = (torch.cuda.get_device_name(args.device)
+                  if args.device.startswith('cuda') else 'CPU')
+    row.update(amp=amp, size=size,
+               channels_last=getattr(args, 'channels_last', False))
+    return row
+
+
 def run_coco(args) -> List[Dict]:
     if not args.device.startswith('cuda') or not torch.cuda.is_available():
         found = ('a GPU: add --device cuda' if torch.cuda.is_available()
@@ -269,20 +326,9 @@ def run_coco(args) -> List[Dict]:
             '--coco times ResNet-101 -> ResNet-18 L2D at 224 px, batch 64, '
             'with AMP and needs a CUDA GPU: run it with --device cuda on a '
             f'machine that has one (this one has {found}).')
-    amp = args.amp_dtype
-
-    def batch_fn(cfg):
-        return synthetic_batch(args.batch, 224, cfg.model.architecture.head
-                               .num_classes)
-
-    row = bench_config('l2d_r101_r18_coco', COCO_CONFIG, args, amp=amp,
-                       batch_fn=batch_fn)
-    row['distill_img_s'] = args.batch / (row['distill_ms'] / 1e3)
-    row['student_img_s'] = args.batch / (row['student_ms'] / 1e3)
-    row['gpu'] = torch.cuda.get_device_name(args.device)
-    row['amp'] = amp
+    row = bench_coco('l2d_r101_r18_coco', COCO_CONFIG, args)
     print(format_row(row))
-    print(f'{row["gpu"]}, AMP {amp}, batch {args.batch}, 224 px: '
+    print(f'{row["gpu"]}, AMP {row["amp"]}, batch {args.batch}, 224 px: '
           f'distillation step {row["distill_img_s"]:.0f} images/s, '
           f'student alone {row["student_img_s"]:.0f} images/s '
           f'(teacher forward {row["teacher_ms"]:.1f} ms)')
@@ -317,6 +363,11 @@ def main(argv=None) -> List[Dict]:
                         help='GPU only: R101 -> R18 L2D at 224 px with AMP')
     parser.add_argument('--amp-dtype', default='float16',
                         choices=['float16', 'bfloat16'])
+    parser.add_argument('--clock', default='cpu', choices=['cpu', 'wall'],
+                        help='CPU runs: time by process CPU time (default, '
+                        'robust to other load) or wall time; CUDA: wall')
+    parser.add_argument('--channels-last', action='store_true',
+                        help='models in channels_last memory format')
     parser.add_argument('--no-memory', action='store_true',
                         help='skip the peak-memory measurement')
     parser.add_argument('--json', help='also write the rows to this file')
@@ -335,9 +386,11 @@ def main(argv=None) -> List[Dict]:
            if args.device.startswith('cuda') else
            f'CPU, {torch.get_num_threads()} torch threads, '
            f'{os.cpu_count()} cores')
+    clock = ('wall' if args.device.startswith('cuda') else args.clock)
     print(f'distillation step vs teacher forward (no grad) + student step; '
           f'batch {args.batch}, median of {args.reps} after {args.warmup} '
-          f'warm-up; {dev}; torch {torch.__version__}')
+          f'warm-up, {clock} time; {dev}; torch {torch.__version__}; '
+          f'load average {os.getloadavg()[0]:.1f}')
     print(HEADER)
     rows = run_coco(args) if args.coco else run_methods(args)
     over = [r['method'] for r in rows if r['ratio'] > GOAL]

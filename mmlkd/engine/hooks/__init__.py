@@ -1,3 +1,5 @@
+"""mmlkd hooks (registered in mmengine's HOOKS on import)."""
+from .channels_last_hook import ChannelsLastHook
 from .recipe_card_hook import RecipeCardHook
 
-__all__ = ['RecipeCardHook']
+__all__ = ['ChannelsLastHook', 'RecipeCardHook']

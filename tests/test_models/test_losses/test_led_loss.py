@@ -212,3 +212,45 @@ def test_autocast_does_not_lower_precision():
         loss = LEDLoss()(h_s.float(), h_t.float(), y)
     assert loss.dtype == torch.float32
     _assert_close(loss, led_loop(h_s, h_t, y), rtol=1e-4)
+
+
+def _coco_like_targets(B, C, seed):
+    """One class in about half the images, the others long-tailed (a
+    geometric decay of frequencies, as COCO's sorted class frequencies)."""
+    g = torch.Generator().manual_seed(seed)
+    freq = torch.cat([torch.tensor([0.55], dtype=torch.float64),
+                      torch.logspace(math.log10(0.3), math.log10(0.02), C - 1,
+                                     dtype=torch.float64)])
+    y = torch.rand(B, C, generator=g, dtype=torch.float64) < freq
+    return y.float()
+
+
+@pytest.mark.parametrize('seed', [0, 1])
+def test_coco_like_statistics_against_loop(seed):
+    # Set sizes from 3 to about 22 (the frequent class): several runs of
+    # sets padded to different widths, CD and ID sets mixed in one run.
+    B, C, D = 40, 12, 6
+    y = _coco_like_targets(B, C, seed)
+    sizes = torch.cat([y.sum(0), y.sum(1)])
+    assert int(sizes.max()) >= 16 and int(((sizes >= 3) & (sizes <= 5))
+                                          .sum()) > 0
+    h_s, h_t, _ = _inputs(B, C, D, 0.5, seed)
+    h_s1 = h_s.clone().requires_grad_(True)
+    loss = LEDLoss()(h_s1, h_t, y)
+    loss.backward()
+    h_s2 = h_s.clone().requires_grad_(True)
+    ref = led_loop(h_s2, h_t, y)
+    ref.backward()
+    _assert_close(loss, ref, rtol=1e-6)
+    torch.testing.assert_close(h_s1.grad, h_s2.grad, rtol=1e-6, atol=1e-12)
+
+
+def test_size_buckets_cover_every_set_within_a_factor_2():
+    from mmlkd.models.losses.led_loss import _size_buckets
+    sizes = [40, 33, 21, 20, 11, 10, 9, 6, 5, 3, 3]
+    runs = _size_buckets(sizes)
+    assert runs == [(0, 3, 40), (3, 5, 20), (5, 8, 10), (8, 11, 5)]
+    for start, end, width in runs:
+        assert width == sizes[start]
+        assert all(width < 2 * s for s in sizes[start:end])
+    assert _size_buckets([]) == []
