@@ -11,13 +11,19 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 EPOCHS = 3
 
 
-def _final_student_map(log: str) -> float:
-    # The student's key; the teacher's is `teacher.multi-label/mAP`.
+def _student_maps(log: str) -> list:
+    """The student's mAP after each epoch (the teacher's key is
+    `teacher.multi-label/mAP`)."""
     found = re.findall(
-        rf'Epoch\(val\) \[{EPOCHS}\]\[\d+/\d+\]\s+multi-label/mAP: '
-        r'([0-9.]+)', log)
-    assert found, log[-3000:]
-    return float(found[-1])
+        r'Epoch\(val\) \[(\d+)\]\[\d+/\d+\]\s+multi-label/mAP: ([0-9.]+)',
+        log)
+    return [float(v) for _, v in sorted(dict(found).items())]
+
+
+def _final_student_map(log: str) -> float:
+    maps = _student_maps(log)
+    assert len(maps) == EPOCHS, log[-3000:]
+    return maps[-1]
 
 
 def _train(work, teacher_ckpt, options=(), args=(),
@@ -60,9 +66,24 @@ def test_kill_mid_epoch_and_resume_equals_unbroken(tiny_teacher_ckpt,
     assert 'resumed epoch: 1' in log
     assert 'restored the random generator states' in log
     # Exactly the unbroken run: the same weights and the same mAP.
-    unbroken_map = _final_student_map(unbroken.stdout + unbroken.stderr)
+    unbroken_log = unbroken.stdout + unbroken.stderr
+    unbroken_map = _final_student_map(unbroken_log)
+    print(f'num_workers={num_workers}: final student mAP unbroken '
+          f'{unbroken_map}, killed and resumed {_final_student_map(log)}')
     assert _final_student_map(log) == unbroken_map
     a, b = _weights(tmp_path / 'unbroken' / f'epoch_{EPOCHS}.pth'), _weights(
         work / f'epoch_{EPOCHS}.pth')
+    _check_best_checkpoint_is_the_students(unbroken_log,
+                                           tmp_path / 'unbroken')
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _check_best_checkpoint_is_the_students(log, work):
+    """save_best tracks the student's mAP, not `teacher.multi-label/mAP`."""
+    maps = _student_maps(log)
+    best_epoch = max(range(len(maps)), key=lambda i: (maps[i], -i)) + 1
+    assert [p.name for p in work.glob('best_*.pth')] == [
+        f'best_multi-label_mAP_epoch_{best_epoch}.pth']
+    assert (f'The best checkpoint with {maps[best_epoch - 1]:.4f} '
+            'multi-label/mAP') in log
