@@ -47,16 +47,19 @@ class FiniteLossHook(Hook):
 
     @staticmethod
     def _non_finite_terms(outputs: Optional[Dict]) -> List[str]:
-        if not outputs:
+        terms = {
+            name: torch.as_tensor(value).detach().float().reshape(-1)
+            for name, value in (outputs or {}).items() if 'loss' in name
+        }
+        if not terms:
             return []
-        bad = []
-        for name, value in outputs.items():
-            if 'loss' not in name:
-                continue
-            value = torch.as_tensor(value).detach()
-            if not bool(torch.isfinite(value).all()):
-                bad.append(f'{name}={float(value.float().mean())}')
-        return bad
+        # One host sync per iteration; the names only on failure.
+        if bool(torch.isfinite(torch.cat(list(terms.values()))).all()):
+            return []
+        return [
+            f'{name}={float(value.mean())}' for name, value in terms.items()
+            if not bool(torch.isfinite(value).all())
+        ]
 
     @staticmethod
     def _any_rank(flag: bool, device: torch.device) -> bool:
