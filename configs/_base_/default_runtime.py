@@ -1,8 +1,9 @@
 # Runtime shared by every mmlkd config: mmpretrain's defaults plus the plugin import.
 _base_ = 'mmpretrain::_base_/default_runtime.py'
 
-# Registers mmlkd's losses, connectors, heads, datasets, metrics and hooks (and
-# applies mmlkd.compat) before anything is built, so configs use bare type names.
+# Registers mmlkd's losses, connectors, heads, datasets, metrics and hooks
+# (and applies mmlkd.compat) before anything is built, so configs use bare
+# type names.
 custom_imports = dict(imports=['mmlkd'], allow_failed_imports=False)
 
 default_hooks = dict(

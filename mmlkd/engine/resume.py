@@ -1,4 +1,4 @@
-"""Which checkpoint `--resume` continues from, checked before training starts."""
+"""Which checkpoint `--resume` continues from, checked before training."""
 import os.path as osp
 import zipfile
 from typing import Optional

@@ -1,4 +1,5 @@
-"""A diverging run stops at the first non-finite loss; finite checkpoints stay."""
+"""A diverging run stops at the first non-finite loss; finite checkpoints
+stay."""
 import os
 from types import SimpleNamespace
 

@@ -1,4 +1,4 @@
-"""RNGStateHook's parts: state round trip, safe loading, validation isolation."""
+"""RNGStateHook: state round trip, safe loading, validation isolation."""
 import random
 from types import SimpleNamespace
 

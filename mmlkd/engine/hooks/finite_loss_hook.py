@@ -1,4 +1,4 @@
-"""Stop training at the first non-finite loss, before it reaches a checkpoint."""
+"""Stop training at the first non-finite loss, before a checkpoint of it."""
 from typing import Dict, List, Optional, Sequence
 
 import torch

@@ -1,4 +1,4 @@
-"""Save the random generators' states in checkpoints and restore them on resume."""
+"""Random generator states in checkpoints, restored on resume."""
 import functools
 import random
 from typing import Any, Dict, List, Optional

@@ -187,7 +187,8 @@ def test_finite_value_and_gradient_at_30(dtype, mode, mixed):
         if mode == 'multilabel':
             # 1 - p from sigmoid(-z): 1 - sigmoid(30) loses digits.
             def mix(t):
-                return 0.25 * torch.sigmoid(t) + 0.75 * torch.sigmoid(t[[1, 0]])
+                return 0.25 * torch.sigmoid(t) + 0.75 * torch.sigmoid(
+                    t[[1, 0]])
 
             pt, qt = mix(t64), mix(-t64)
             kl = torch.xlogy(pt, pt) - pt * torch.sigmoid(z64).log() + \
