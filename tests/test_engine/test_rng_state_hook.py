@@ -36,7 +36,12 @@ def test_validation_does_not_shift_the_training_streams():
     set_rng_state(state)
     hook.before_val(None)
     _draw()  # e.g. a val dataloader with workers draws its base seed
+    # A best checkpoint saved during validation holds the training streams.
+    checkpoint = {}
+    hook.before_save_checkpoint(None, checkpoint)
     hook.after_val(None)
+    assert _draw() == expected
+    set_rng_state(checkpoint['rng_states'][0])
     assert _draw() == expected
 
 

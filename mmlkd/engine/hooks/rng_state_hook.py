@@ -57,10 +57,10 @@ class RNGStateHook(Hook):
     process when ``num_workers=0``), dropout and mixup then differ from the
     run that was not interrupted. This hook
 
-    - captures python's, numpy's, torch's (and CUDA's) global generator
-      states of every rank at the point a checkpoint is saved (before
-      ``CheckpointHook``, gathered from all ranks) and writes them into the
-      checkpoint as ``rng_states`` (one entry per rank);
+    - writes python's, numpy's, torch's (and CUDA's) global generator
+      states of every rank at the point a checkpoint is saved into it as
+      ``rng_states`` (one entry per rank; under DDP gathered before
+      ``CheckpointHook`` runs);
     - restores them at ``before_train`` of a resumed run, after the
       runner's model initialisation and reseeding, so the first resumed
       epoch starts from the same states;
@@ -96,32 +96,39 @@ class RNGStateHook(Hook):
         self._before_val: Optional[RNGState] = None
 
     # ---- saving -------------------------------------------------------
-    def _capture(self) -> None:
-        state = get_rng_state()
-        # Runner.save_checkpoint runs on rank 0 only, so the other ranks'
-        # states are gathered here, where every rank passes.
-        self._captured = all_gather_object(state) if get_world_size(
-        ) > 1 else [state]
+    # Runner.save_checkpoint runs on rank 0 only, so under DDP the ranks'
+    # states are gathered beforehand, where every rank passes: at the epoch
+    # end or iteration a checkpoint follows, and before validation (for
+    # `save_best`). A single process reads its state when saving.
+    @staticmethod
+    def _gather(state: RNGState) -> List[RNGState]:
+        return all_gather_object(state)
 
     def after_train_iter(self, runner, batch_idx: int, data_batch=None,
                          outputs=None) -> None:
-        if checkpoint_due_after_iter(runner):
-            self._capture()
+        if get_world_size() > 1 and checkpoint_due_after_iter(runner):
+            self._captured = self._gather(get_rng_state())
 
     def after_train_epoch(self, runner) -> None:
-        if checkpoint_by_epoch(runner):
-            self._capture()
+        if get_world_size() > 1 and checkpoint_by_epoch(runner):
+            self._captured = self._gather(get_rng_state())
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
-        states = self._captured
-        if states is None and get_world_size() == 1:
-            states = [get_rng_state()]  # a save outside the training loop
-        if states is not None:
-            checkpoint['rng_states'] = states
+        if get_world_size() == 1:
+            # During validation (best checkpoint) the training streams are
+            # the ones saved before it.
+            state = self._before_val
+            checkpoint['rng_states'] = [
+                state if state is not None else get_rng_state()
+            ]
+        elif self._captured is not None:
+            checkpoint['rng_states'] = self._captured
 
     # ---- validation does not shift the training streams -----------------
     def before_val(self, runner) -> None:
         self._before_val = get_rng_state()
+        if get_world_size() > 1:
+            self._captured = self._gather(self._before_val)
 
     def after_val(self, runner) -> None:
         if self._before_val is not None:
