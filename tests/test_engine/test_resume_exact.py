@@ -8,7 +8,7 @@ import torch
 from mmlkd_testing import ROOT, TINY_DEMO, run_tool
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-EPOCHS = 3
+EPOCHS = 2
 
 
 def _student_maps(log: str) -> dict:
