@@ -93,7 +93,8 @@ def assert_same_state(a: Dict[str, torch.Tensor],
                       b: Dict[str, torch.Tensor], what: str) -> None:
     assert set(a) == set(b), f'{what}: keys differ: {set(a) ^ set(b)}'
     differ = [k for k in a if not torch.equal(a[k], b[k])]
-    assert not differ, f'{what}: {len(differ)} tensors differ, e.g. {differ[:5]}'
+    assert not differ, (f'{what}: {len(differ)} tensors differ, '
+                        f'e.g. {differ[:5]}')
 
 
 def assert_same_batches(a: RecordHook, b: RecordHook) -> None:

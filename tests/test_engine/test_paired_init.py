@@ -55,7 +55,8 @@ def test_distilled_student_starts_as_the_student_alone(
     # FitNet's distiller builds a connector, whose constructor and
     # init_weights draw from the global generator, as the teacher's do.
     alone, _ = student_alone
-    kd = train(tiny_config(config, str(tmp_path), teacher_ckpt=tiny_teacher_ckpt))
+    kd = train(tiny_config(config, str(tmp_path),
+                           teacher_ckpt=tiny_teacher_ckpt))
     assert_same_state(alone.initial, kd.initial, f'{config}: initial student')
     assert_same_batches(alone, kd)
 

@@ -1,4 +1,4 @@
-"""Pair runs of one seed: same initial student, same training random streams."""
+"""Pair the runs of a seed: same initial student, same training streams."""
 import copy
 import random
 from contextlib import contextmanager
@@ -31,7 +31,7 @@ def derive_seed(seed: int, stream: int) -> int:
 
 
 def seed_all(seed: int) -> None:
-    """Seed python's, numpy's and torch's (every device's) global generators."""
+    """Seed python's, numpy's and torch's (all devices) global generators."""
     random.seed(seed)
     np.random.seed(seed)
     torch.manual_seed(seed)
@@ -61,7 +61,7 @@ def seeded_global_generators(seed: int) -> Iterator[None]:
 
 
 def get_student(model: nn.Module) -> nn.Module:
-    """The student: ``architecture`` of an MMRazor algorithm, else the model."""
+    """The student: an MMRazor algorithm's ``architecture``, else the model."""
     if is_model_wrapper(model):
         model = model.module
     return getattr(model, 'architecture', model)
@@ -181,7 +181,9 @@ class PairedInitHook(Hook):
             raise RuntimeError(
                 'PairedInitHook: the student built from its config does not '
                 f"match the run's student: {e}") from e
-        missing = [k for k in missing if not k.startswith(_PREPROCESSOR_PREFIX)]
+        missing = [
+            k for k in missing if not k.startswith(_PREPROCESSOR_PREFIX)
+        ]
         if missing or unexpected:
             raise RuntimeError(
                 'PairedInitHook: the student built from its config does not '
