@@ -62,11 +62,13 @@ def tiny_config(config: str, work_dir: str, paired: bool = True,
     # One Runner per experiment name: MMLogger / Visualizer instances are
     # looked up by it, and two runs of a config can start within a second.
     cfg.experiment_name = f'{osp.basename(work_dir)}_{next(_RUN_IDS)}'
-    hooks = [h for h in cfg.get('custom_hooks', [])
-             if h['type'] != 'PairedInitHook']
-    if paired:
-        hooks.append(dict(type='PairedInitHook'))
-    cfg.custom_hooks = hooks
+    # As configs/_base_/default_runtime.py enables it (a default hook, so a
+    # config's own custom_hooks do not drop it); `paired_init=None` is how a
+    # config switches it off.
+    cfg.custom_hooks = [h for h in cfg.get('custom_hooks', [])
+                        if h['type'] != 'PairedInitHook']
+    cfg.default_hooks.paired_init = dict(
+        type='PairedInitHook') if paired else None
     if 'teacher_ckpt' in cfg.model:
         cfg.model.teacher_ckpt = teacher_ckpt
     if zero_distill_weights:

@@ -156,8 +156,8 @@ class PairedInitHook(Hook):
             raise TypeError(
                 f'PairedInitHook: needs the student as a config dict in '
                 f'`{where}` to build it on its own generator, got '
-                f'{type(cfg).__name__}; remove PairedInitHook from '
-                '`custom_hooks` to train an already built model')
+                f'{type(cfg).__name__}; set `default_hooks.paired_init=None`'
+                ' to train an already built model without it')
         return cfg
 
     def _build_initialised_student(self, runner, seed: int) -> nn.Module:
