@@ -78,9 +78,10 @@ class PairedInitHook(Hook):
     model; MMRazor's ``SingleTeacherDistill`` also builds the distiller
     (connectors) and the teacher before ``init_weights`` runs, and their
     constructors draw from the global generator, so the student's Kaiming /
-    Normal initialisation is drawn from a shifted stream. The same holds for
-    everything drawn during training (dropout, augmentation on the torch
-    generator, the workers' torch seeds).
+    Normal initialisation is drawn from a shifted stream. So is everything
+    drawn from the global generators during training: dropout, and
+    augmentation in the main process (``num_workers=0``). Dataloader workers
+    are seeded by mmengine's ``worker_init_fn`` from the seed alone.
 
     This hook
 
@@ -101,8 +102,8 @@ class PairedInitHook(Hook):
       it holds normalisation constants from the config, nothing drawn.
     - at ``before_train`` of a run that starts at iteration 0, reseeds
       python's, numpy's and torch's global generators with
-      ``derive_seed(runner.seed, TRAIN_STREAM)``, so augmentation, dropout
-      and workers' seeds do not depend on how many modules the model built.
+      ``derive_seed(runner.seed, TRAIN_STREAM)``, so augmentation and
+      dropout do not depend on how many modules the model built.
       A resumed run (iteration > 0) is left alone (a generator-state hook may
       restore its streams after this one).
 
