@@ -61,6 +61,19 @@ def test_distilled_student_starts_as_the_student_alone(
     assert_same_batches(alone, kd)
 
 
+def test_batches_from_dataloader_workers_are_paired(tiny_teacher_ckpt,
+                                                   tmp_path):
+    # Workers augment on their own generators (seeded by mmengine's
+    # worker_init_fn from the seed), not on the main process's.
+    workers = {'train_dataloader.num_workers': 2}
+    alone = train(tiny_config(STUDENT_ALONE, str(tmp_path / 'alone'),
+                              options=workers))
+    kd = train(tiny_config('configs/demo/mld.py', str(tmp_path / 'kd'),
+                           teacher_ckpt=tiny_teacher_ckpt, options=workers))
+    assert_same_batches(alone, kd)
+    assert_same_state(alone.initial, kd.initial, 'initial student')
+
+
 @pytest.mark.parametrize('config', ['configs/demo/mld.py',
                                     'configs/fitnet/demo_fitnet.py'])
 def test_zero_weight_control_trains_like_the_student_alone(
