@@ -25,6 +25,10 @@ default_hooks = dict(
     # Saves the random generators in checkpoints so `--resume` continues the
     # unbroken run's augmentation and dropout (mmlkd.engine.RNGStateHook).
     rng_state=dict(type='RNGStateHook'),
+    # For a given seed, the student alone and every distilled student start
+    # from the same student weights and training random streams
+    # (mmlkd.engine.PairedInitHook).
+    paired_init=dict(type='PairedInitHook'),
 )
 
 # Curves in TensorBoard as well as the local JSON log: uncomment (needs
