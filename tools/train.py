@@ -1,7 +1,7 @@
 """Train a classifier or a distillation run from an mmlkd config.
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
-        [--check-data] [--random-teacher]
+        [--check-data] [--random-teacher] [--no-validate]
         [--cfg-options k=v ...] [--launcher none|pytorch]
 
 `bash tools/dist_train.sh CONFIG N` launches N processes on torchrun (gloo on
@@ -42,6 +42,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='allow a distillation config without model.teacher_ckpt '
         '(the teacher stays random: smoke runs and timing only)')
+    parser.add_argument('--no-validate', action='store_true',
+                        help='train without validating (no val loop, no '
+                        'best checkpoint)')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -53,16 +56,19 @@ def apply_train_args(cfg, args) -> None:
             raise RuntimeError('--amp needs a CUDA GPU; none is visible')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
         cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    from mmlkd.engine import check_checkpoint_file, resolve_auto_resume
     if args.resume == 'auto':
         cfg.resume = True
-        cfg.load_from = None
+        # mmengine would follow last_checkpoint's absolute path anywhere.
+        cfg.load_from = resolve_auto_resume(cfg)
     elif args.resume is not None:
-        if not osp.isfile(args.resume):
-            raise FileNotFoundError(f'--resume: no such checkpoint {args.resume!r}')
+        check_checkpoint_file(args.resume, '--resume')
         cfg.resume = True
         cfg.load_from = args.resume
     if args.auto_scale_lr:
         cfg.auto_scale_lr.enable = True
+    if args.no_validate:
+        cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
 
 
 def main(argv=None) -> None:

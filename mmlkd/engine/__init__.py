@@ -1,4 +1,12 @@
-"""Training-loop components (hooks) registered into mmengine's registries."""
-from .hooks import ChannelsLastHook, RecipeCardHook
+"""Training-loop machinery: hooks and checkpoint-file checks."""
+from . import hooks  # noqa: F401
+from .hooks import (ChannelsLastHook, FiniteLossHook, LossGradNormHook,
+                    NonFiniteLossError, PairedInitHook, RecipeCardHook,
+                    RNGStateHook)
+from .resume import check_checkpoint_file, resolve_auto_resume
 
-__all__ = ['ChannelsLastHook', 'RecipeCardHook']
+__all__ = [
+    'ChannelsLastHook', 'FiniteLossHook', 'LossGradNormHook',
+    'NonFiniteLossError', 'PairedInitHook', 'RecipeCardHook', 'RNGStateHook',
+    'check_checkpoint_file', 'hooks', 'resolve_auto_resume'
+]

@@ -7,10 +7,11 @@
 # a teacher must be trained with it to be distilled on it (teacher and student
 # share the distiller's data preprocessor).
 # Differences from the reference, which uses its own PIL ops: Cutout fills
-# with a fixed grey instead of a random colour, and RandAugment is
+# with a fixed grey (the ImageNet mean, in the loader's BGR order, as
+# RandAugment's padding) instead of a random colour, and RandAugment is
 # mmpretrain's (2 ops, magnitude 9 of 10, timm's increasing policies).
 l2d_input_scaling = dict(mean=[0.0, 0.0, 0.0], std=[255.0, 255.0, 255.0])
-l2d_cutout = dict(type='Cutout', shape=112, pad_val=(124, 116, 104), prob=1.0)
+l2d_cutout = dict(type='Cutout', shape=112, pad_val=(104, 116, 124), prob=1.0)
 l2d_randaugment = dict(
     type='RandAugment',
     policies='timm_increasing',

@@ -5,7 +5,6 @@ import torch
 from mmengine.structures import BaseDataElement
 from mmrazor.models import SingleTeacherDistill
 from mmrazor.models.algorithms.base import LossResults
-from mmrazor.models.utils import add_prefix
 from mmrazor.registry import MODELS
 
 
@@ -162,7 +161,16 @@ class STKDDistill(SingleTeacherDistill):
         batch_inputs: torch.Tensor,
         data_samples: Optional[List[BaseDataElement]] = None,
     ) -> LossResults:
-        """Mix the batch once, then distil as ``SingleTeacherDistill``."""
+        """Mix the batch once, then distil with ``SingleTeacherDistill.loss``.
+
+        The parent runs teacher, student and distill losses on the mixed
+        batch. Two forward pre-hooks, removed afterwards, adapt it to STKD
+        without copying it: the teacher's swaps in the clean batch for
+        ``teacher_input='clean'``, and the student's calls
+        :meth:`mixup_params` inside the student's recording context (which
+        the parent opens around the student's forward only), so that a
+        ``MethodOutputs`` recorder hands lambda and pi to the losses.
+        """
         if data_samples is None:
             raise ValueError('STKDDistill.loss needs data_samples with '
                              'gt_score to mix the targets')
@@ -171,39 +179,19 @@ class STKDDistill(SingleTeacherDistill):
         self._mix_lambda, self._mix_perm = lam, perm
         mixed_inputs = self.mix_inputs(batch_inputs, lam, perm)
         mixed_samples = self.mix_data_samples(data_samples, lam, perm)
-        if self.teacher_input == 'mixed':
-            teacher_inputs, teacher_samples = mixed_inputs, mixed_samples
-        else:
-            teacher_inputs, teacher_samples = batch_inputs, data_samples
 
-        losses = dict()
-        self.distiller.set_deliveries_override(False)
-        with self.distiller.teacher_recorders, self.distiller.deliveries:
-            if self.teacher_trainable:
-                teacher_losses = self.teacher(
-                    teacher_inputs, teacher_samples, mode='loss')
-                losses.update(add_prefix(teacher_losses, 'teacher'))
-            else:
-                with torch.no_grad():
-                    _ = self.teacher(
-                        teacher_inputs, teacher_samples, mode='loss')
-
-        self.distiller.set_deliveries_override(True)
-        with self.distiller.student_recorders, self.distiller.deliveries:
-            # Inside the student's recording context so a MethodOutputs
-            # recorder on this method hands lambda and pi to the losses.
+        def publish_mixup(module, args):
             self.mixup_params()
-            if self.calculate_student_loss:
-                student_losses = self.student(
-                    mixed_inputs, mixed_samples, mode='loss')
-                losses.update(add_prefix(student_losses, 'student'))
-            elif self.student_trainable:
-                _ = self.student(mixed_inputs, mixed_samples, mode='loss')
-            else:
-                with torch.no_grad():
-                    _ = self.student(mixed_inputs, mixed_samples, mode='loss')
 
-        if not self.distillation_stopped:
-            distill_losses = self.distiller.compute_distill_losses()
-            losses.update(add_prefix(distill_losses, 'distill'))
-        return losses
+        def clean_teacher_inputs(module, args):
+            return (batch_inputs, data_samples) + tuple(args[2:])
+
+        handles = [self.student.register_forward_pre_hook(publish_mixup)]
+        if self.teacher_input == 'clean':
+            handles.append(
+                self.teacher.register_forward_pre_hook(clean_teacher_inputs))
+        try:
+            return super().loss(mixed_inputs, mixed_samples)
+        finally:
+            for handle in handles:
+                handle.remove()

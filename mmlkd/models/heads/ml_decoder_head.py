@@ -71,7 +71,12 @@ class ClassWiseLinear(nn.Module):
         nn.init.zeros_(self.bias)
 
     def forward(self, h: torch.Tensor) -> torch.Tensor:
-        return torch.einsum('bce,ce->bc', h, self.weight) + self.bias
+        # einsum returns the logits in a transposed (C-major) layout. Made
+        # contiguous, as nn.Linear's, so the bias gradient (a sum over the
+        # batch) is reduced in the same order whether or not other losses
+        # (e.g. a distillation term with weight 0) also read the logits.
+        logits = torch.einsum('bce,ce->bc', h, self.weight).contiguous()
+        return logits + self.bias
 
     def extra_repr(self) -> str:
         return f'num_classes={self.weight.shape[0]}, ' \

@@ -37,30 +37,36 @@ class STKDLoss(nn.Module):
     :math:`p^t = \lambda\, p(z^t(x)) + (1 - \lambda)\, p(z^t(x)_{\pi})`
     (the algorithm's ``teacher_input='clean'`` records them).
 
+    Computed in log space (``logsigmoid`` / ``log_softmax``, the mixture by
+    ``logaddexp``) in at least float32, so the loss and its gradient are
+    finite for any finite logits, also where a probability rounds to 0 or 1.
+
     Args:
         tau: temperature ``T``.
         mode: ``'multilabel'`` or ``'singlelabel'``.
-        eps: clamp bound of the sigmoid probabilities (multi-label).
         loss_weight: multiplier applied to the loss.
     """
 
     def __init__(self,
                  tau: float = 4.0,
                  mode: str = 'multilabel',
-                 eps: float = 1e-8,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         check_positive('STKDLoss', 'tau', tau)
         check_option('STKDLoss', 'mode', mode, ('multilabel', 'singlelabel'))
         self.tau = tau
         self.mode = mode
-        self.eps = eps
         self.loss_weight = loss_weight
 
-    def _probs(self, z: torch.Tensor) -> torch.Tensor:
-        if self.mode == 'multilabel':
-            return torch.sigmoid(z / self.tau)
-        return F.softmax(z / self.tau, dim=1)
+    @staticmethod
+    def _log_mix(log_p: torch.Tensor, mix_lambda: Union[float, torch.Tensor],
+                 perm: torch.Tensor) -> torch.Tensor:
+        """:math:`\\log(\\lambda p + (1 - \\lambda) p_\\pi)` from ``log p``."""
+        lam = torch.as_tensor(mix_lambda, dtype=log_p.dtype,
+                              device=log_p.device).detach()
+        # log(0) = -inf for lambda in {0, 1}: logaddexp takes it exactly.
+        return torch.logaddexp(lam.log() + log_p,
+                               torch.log1p(-lam) + log_p[perm])
 
     def forward(
         self,
@@ -82,29 +88,33 @@ class STKDLoss(nn.Module):
         if (mix_lambda is None) != (mix_perm is None):
             raise ValueError('STKDLoss: mix_lambda and mix_perm must be given '
                              'together (teacher-target variant) or not at all')
-        # float32 so the 1e-8 clamp does not underflow under AMP.
-        z_s = preds_S.float()
-        p_t = self._probs(preds_T.detach().float())
         if mix_perm is not None:
-            perm = torch.as_tensor(mix_perm, device=p_t.device).long()
-            if perm.shape != (p_t.shape[0], ):
+            perm = torch.as_tensor(mix_perm, device=preds_T.device).long()
+            if perm.shape != (preds_T.shape[0], ):
                 raise ValueError(
                     f'STKDLoss: mix_perm has shape {tuple(perm.shape)}, '
-                    f'expected ({p_t.shape[0]},) for a batch of '
-                    f'{p_t.shape[0]}')
-            lam = torch.as_tensor(mix_lambda, dtype=p_t.dtype,
-                                  device=p_t.device).detach()
-            p_t = lam * p_t + (1 - lam) * p_t[perm]
-
+                    f'expected ({preds_T.shape[0]},) for a batch of '
+                    f'{preds_T.shape[0]}')
+        # At least float32 (AMP hands in float16); float64 stays float64.
+        dtype = torch.promote_types(preds_S.dtype, torch.float32)
+        z_s = preds_S.to(dtype) / self.tau
+        z_t = preds_T.detach().to(dtype) / self.tau
         if self.mode == 'multilabel':
-            p_t = p_t.clamp(self.eps, 1 - self.eps)
-            # log(sigmoid) via logsigmoid: exact for large |z|.
-            log_ps = F.logsigmoid(z_s / self.tau)
-            log_1m_ps = F.logsigmoid(-z_s / self.tau)
-            kl = p_t * (p_t.log() - log_ps) + (1 - p_t) * (
-                (1 - p_t).log() - log_1m_ps)
+            # Everything in log space: sigmoid(z) rounds to 1 in float32 once
+            # z > ~17, and (1 - p) log(1 - p) then gave 0 * log 0 = nan.
+            # logsigmoid(-z) = log(1 - sigmoid(z)) keeps full precision.
+            log_pt, log_1m_pt = F.logsigmoid(z_t), F.logsigmoid(-z_t)
+            if mix_perm is not None:
+                log_pt, log_1m_pt = (self._log_mix(v, mix_lambda, perm)
+                                     for v in (log_pt, log_1m_pt))
+            log_ps, log_1m_ps = F.logsigmoid(z_s), F.logsigmoid(-z_s)
+            kl = log_pt.exp() * (log_pt - log_ps) + log_1m_pt.exp() * (
+                log_1m_pt - log_1m_ps)
         else:
-            log_ps = F.log_softmax(z_s / self.tau, dim=1)
-            kl = torch.xlogy(p_t, p_t) - p_t * log_ps
+            log_pt = F.log_softmax(z_t, dim=1)
+            if mix_perm is not None:
+                log_pt = self._log_mix(log_pt, mix_lambda, perm)
+            log_ps = F.log_softmax(z_s, dim=1)
+            kl = log_pt.exp() * (log_pt - log_ps)
         loss = kl.sum() / kl.shape[0]
         return self.loss_weight * self.tau**2 * loss

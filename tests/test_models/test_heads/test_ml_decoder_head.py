@@ -158,3 +158,74 @@ def test_bad_arguments():
         _head(embed_dims=30, num_heads=4)
     with pytest.raises(ValueError, match='num_classes'):
         _head(num_classes=0)
+
+
+def _layer_norm(x, weight, bias, eps=1e-5):
+    mean = x.mean(-1, keepdim=True)
+    var = ((x - mean)**2).mean(-1, keepdim=True)
+    return (x - mean) / torch.sqrt(var + eps) * weight + bias
+
+
+def _reference_forward(head, feats, num_heads):
+    """The docstring's formula with the head's weights, from matmuls only."""
+    sd = {k: v.double() for k, v in head.state_dict().items()}
+    dec = 'decoder.'
+    x = feats.double().flatten(2).transpose(1, 2)  # B x HW x D
+    tokens = (x @ sd['embed.weight'].T + sd['embed.bias']).clamp_min(0)
+    q = sd['query_embed'].expand(x.shape[0], -1, -1)
+    # q = LN(q + dropout(q)); dropout is the identity in eval mode.
+    q = _layer_norm(q + q, sd[dec + 'norm1.weight'], sd[dec + 'norm1.bias'])
+    # Multi-head cross-attention of the queries over the tokens.
+    w_q, w_k, w_v = sd[dec + 'cross_attn.in_proj_weight'].chunk(3)
+    b_q, b_k, b_v = sd[dec + 'cross_attn.in_proj_bias'].chunk(3)
+    E = q.shape[-1]
+    d = E // num_heads
+
+    def split(t):  # B x L x E -> B x heads x L x d
+        return t.reshape(t.shape[0], t.shape[1], num_heads, d).transpose(1, 2)
+
+    Q, K, V = split(q @ w_q.T + b_q), split(tokens @ w_k.T +
+                                          b_k), split(tokens @ w_v.T + b_v)
+    scores = Q @ K.transpose(-1, -2) / d**0.5
+    weights = scores.exp() / scores.exp().sum(-1, keepdim=True)
+    attn = (weights @ V).transpose(1, 2).reshape(q.shape)
+    attn = attn @ sd[dec + 'cross_attn.out_proj.weight'].T + \
+        sd[dec + 'cross_attn.out_proj.bias']
+    q = _layer_norm(q + attn, sd[dec + 'norm2.weight'], sd[dec + 'norm2.bias'])
+    hidden = (q @ sd[dec + 'ffn.0.weight'].T + sd[dec + 'ffn.0.bias'])
+    ffn = hidden.clamp_min(0) @ sd[dec + 'ffn.3.weight'].T + \
+        sd[dec + 'ffn.3.bias']
+    h = _layer_norm(q + ffn, sd[dec + 'norm3.weight'], sd[dec + 'norm3.bias'])
+    # Per-class linear units z_c = <h_c, w_c> + b_c.
+    logits = (h * sd['fc.weight']).sum(-1) + sd['fc.bias']
+    return h, logits
+
+
+@pytest.mark.parametrize('query_scale', [1.0, 3e-3])
+def test_forward_matches_the_formula_by_hand(query_scale):
+    """Each block of the docstring, checked with independent arithmetic.
+
+    Every parameter (norms included) is randomised so that no block can be
+    dropped or reordered unseen. With ``query_scale=3e-3`` the queries'
+    variance is near LayerNorm's eps, where LN(q + q) and LN(q) differ: that
+    catches a skipped query residual (LN is otherwise scale-invariant).
+    """
+    torch.manual_seed(0)
+    head = _head(num_classes=5, in_channels=6, embed_dims=16, num_heads=4,
+                 ffn_dims=24).eval()
+    with torch.no_grad():
+        for name, p in head.named_parameters():
+            p.copy_(torch.randn_like(p) * (0.5 if p.dim() > 1 else 0.3) +
+                    (1.0 if name.endswith('norm1.weight') or
+                     name.endswith('norm2.weight') or
+                     name.endswith('norm3.weight') else 0.0))
+        head.query_embed.copy_(
+            (torch.randn_like(head.query_embed) + 0.5) * query_scale)
+    feats = torch.randn(3, 6, 2, 3)
+    h_ref, logits_ref = _reference_forward(head, feats, num_heads=4)
+    with torch.no_grad():
+        h = head.pre_logits((feats, ))
+        logits = head((feats, ))
+    torch.testing.assert_close(h.double(), h_ref, rtol=1e-4, atol=1e-4)
+    torch.testing.assert_close(logits.double(), logits_ref, rtol=1e-4,
+                               atol=1e-4)

@@ -129,3 +129,82 @@ def test_errors():
                    torch.tensor([0, 1, 2]))
     with pytest.raises(ValueError, match=r'\(2, 3\).*\(2, 4\)'):
         STKDLoss()(torch.randn(2, 3), torch.randn(2, 4))
+
+
+def _slow_binary_f64(zs, zt, tau):
+    """Binary KL from log-sigmoids of Python floats (math.log1p/exp)."""
+
+    def log_sig(v):  # log(1 / (1 + e^-v)), stable for both signs
+        return -math.log1p(math.exp(-v)) if v >= 0 else \
+            v - math.log1p(math.exp(v))
+
+    total = 0.0
+    for row_s, row_t in zip(zs, zt):
+        for s, t in zip(row_s, row_t):
+            lpt, l1pt = log_sig(t / tau), log_sig(-t / tau)
+            lps, l1ps = log_sig(s / tau), log_sig(-s / tau)
+            total += math.exp(lpt) * (lpt - lps) + math.exp(l1pt) * (l1pt -
+                                                                     l1ps)
+    return tau**2 * total / len(zs)
+
+
+def test_issue_case_is_finite():
+    # sigmoid(17) rounds to 1 in float32: this gave 0 * log 0 = nan.
+    loss = STKDLoss(tau=1.)(torch.zeros(1, 1), torch.full((1, 1), 17.))
+    assert torch.isfinite(loss)
+    assert loss.item() == pytest.approx(
+        _slow_binary_f64([[0.]], [[17.]], 1.), rel=1e-5)
+
+
+@pytest.mark.parametrize('dtype', [torch.float32, torch.float64])
+@pytest.mark.parametrize('mode', ['multilabel', 'singlelabel'])
+@pytest.mark.parametrize('mixed', [False, True])
+def test_finite_value_and_gradient_at_30(dtype, mode, mixed):
+    # Every sign combination of +-30 for student and teacher, tau = 1.
+    vals = [-30., 30., 0.]
+    zs = torch.tensor([[a for a in vals for _ in vals]], dtype=dtype)
+    zt = torch.tensor([[b for _ in vals for b in vals]], dtype=dtype)
+    zs = torch.cat([zs, zs.flip(1)]).requires_grad_()
+    zt = torch.cat([zt, -zt])
+    args = (torch.tensor(0.25), torch.tensor([1, 0])) if mixed else ()
+    loss = STKDLoss(tau=1., mode=mode)(zs, zt, *args)
+    loss.backward()
+    assert loss.dtype == dtype
+    assert torch.isfinite(loss) and torch.isfinite(zs.grad).all()
+    assert zs.grad.abs().sum() > 0
+    if mode == 'multilabel' and not mixed:
+        ref = _slow_binary_f64(zs.tolist(), zt.tolist(), 1.)
+        assert loss.item() == pytest.approx(ref, rel=1e-6, abs=1e-12)
+        # Gradient T/B (sigma(z_s/T) - sigma(z_t/T)) in float64.
+        expected = (torch.sigmoid(zs.detach().double()) -
+                    torch.sigmoid(zt.double())) / 2
+        torch.testing.assert_close(zs.grad.double(), expected, rtol=1e-5,
+                                   atol=1e-7)
+    if mixed:
+        # Teacher-target variant against the probability-space formula in
+        # float64, where 1 - p is still representable for |z| = 30.
+        z64, t64 = zs.detach().double(), zt.double()
+        if mode == 'multilabel':
+            # 1 - p from sigmoid(-z): 1 - sigmoid(30) loses digits.
+            def mix(t):
+                return 0.25 * torch.sigmoid(t) + 0.75 * torch.sigmoid(
+                    t[[1, 0]])
+
+            pt, qt = mix(t64), mix(-t64)
+            kl = torch.xlogy(pt, pt) - pt * torch.sigmoid(z64).log() + \
+                torch.xlogy(qt, qt) - qt * torch.sigmoid(-z64).log()
+        else:
+            rows = torch.softmax(t64, 1)
+            pt = 0.25 * rows + 0.75 * rows[[1, 0]]
+            kl = torch.xlogy(pt, pt) - pt * torch.log_softmax(z64, 1)
+        assert loss.item() == pytest.approx(float(kl.sum() / 2), rel=1e-5,
+                                            abs=1e-9)
+
+
+def test_mixture_at_lambda_zero_and_one():
+    zs, zt = torch.randn(3, 4), torch.randn(3, 4) * 40
+    perm = torch.tensor([2, 0, 1])
+    for mode in ('multilabel', 'singlelabel'):
+        f = STKDLoss(tau=1., mode=mode)
+        torch.testing.assert_close(f(zs, zt, 1.0, perm), f(zs, zt))
+        torch.testing.assert_close(f(zs, zt, 0.0, perm), f(zs, zt[perm]))
