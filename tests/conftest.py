@@ -4,9 +4,8 @@ import pytest
 from mmlkd_testing import TINY_DEMO, run_tool
 
 
-@pytest.fixture(autouse=True)
-def restore_default_scope():
-    """Keep mmengine's default registry scope from leaking between tests.
+def _default_scope_restored():
+    """Keep mmengine's default registry scope from leaking out of a test.
 
     A Runner or tool run in-process makes its config's scope (mmpretrain)
     the current default; mmrazor's registry would then look types up in
@@ -17,6 +16,14 @@ def restore_default_scope():
     yield
     DefaultScope._instance_dict.clear()
     DefaultScope._instance_dict.update(before)
+
+
+# Per module (for module-scoped fixtures that run a Runner) and per test.
+restore_default_scope_per_module = pytest.fixture(
+    scope='module', autouse=True, name='restore_default_scope_per_module')(
+        _default_scope_restored)
+restore_default_scope = pytest.fixture(
+    autouse=True, name='restore_default_scope')(_default_scope_restored)
 
 
 @pytest.fixture(scope='session')
