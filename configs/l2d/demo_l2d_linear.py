@@ -20,7 +20,8 @@
 # flat (classifier init std 0.01), so its class embeddings within an image
 # nearly coincide, and LED's distances, normalised by their mean, magnify
 # their differences. (demo_l2d.py's LayerNormed ML-Decoder embeddings, fresh
-# student and untrained teacher: LED 16, BCE 35.)
+# student and untrained teacher: LED 16, BCE 35.) With these weights the demo
+# student ends far below the student alone (configs/l2d/README.md, Results).
 _base_ = [
     '../_base_/distill/demo_linear.py',
     '../_base_/distill/l2d_linear_distiller.py',

@@ -179,10 +179,11 @@ def runner_arguments() -> List[str]:
     import inspect
 
     from mmengine.runner import Runner
-    # Runner.__init__ / from_cfg also read these from the config itself.
+    # Runner.__init__ / from_cfg / wrap_model also read these from the
+    # config itself; global_batch_size is read by mmlkd's launch.
     extra = ['model_wrapper_cfg', 'compile', 'find_unused_parameters',
              'activation_checkpointing', 'efficient_conv_bn_eval',
-             'runner_type']
+             'runner_type', 'sync_bn', 'global_batch_size']
     return [p for p in inspect.signature(Runner.__init__).parameters
             if p != 'self'] + extra
 

@@ -11,6 +11,7 @@ from mmengine.runner import Runner
 
 import mmlkd.engine.hooks.paired_init_hook  # noqa: F401  (registers the hook)
 from mmlkd.engine.hooks.paired_init_hook import get_student
+from mmlkd.utils.recipe import apply_recipe
 from mmlkd_testing import ROOT, TINY_DEMO
 
 _RUN_IDS = itertools.count()
@@ -78,6 +79,8 @@ def tiny_config(config: str, work_dir: str, paired: bool = True,
             loss.loss_weight = 0.0
     if options:
         cfg.merge_from_dict(options)
+    # What tools/train.py does with the recipe (the per-process batch).
+    apply_recipe(cfg, world_size=1)
     return cfg
 
 
