@@ -8,7 +8,6 @@
 CPU when there is no GPU).
 """
 import argparse
-import os
 import os.path as osp
 import sys
 

@@ -6,6 +6,8 @@ from mmrazor.models.architectures.connectors.base_connector import \
     BaseConnector
 from mmrazor.registry import MODELS
 
+from ..recorders.cam_inputs_recorder import unpack_cam_inputs
+
 
 @MODELS.register_module()
 class CAMConnector(BaseConnector):
@@ -37,15 +39,7 @@ class CAMConnector(BaseConnector):
 
     def forward_train(self, feature: Sequence[torch.Tensor]) -> torch.Tensor:
         """Compute the CAMs from a ``(F, W)`` pair."""
-        if isinstance(feature, torch.Tensor) or not isinstance(
-                feature, (tuple, list)) or len(feature) != 2:
-            got = (f'a tensor of shape {tuple(feature.shape)}' if isinstance(
-                feature, torch.Tensor) else type(feature).__name__)
-            raise TypeError(
-                'CAMConnector expects the (feature map, classifier weight) '
-                'pair recorded by a CAMInputs recorder, got ' + got +
-                '; record with type="CAMInputs" rather than ModuleOutputs')
-        feat, weight = feature
+        feat, weight = unpack_cam_inputs(feature, 'CAMConnector')
         if feat.dim() != 4:
             raise ValueError(
                 'CAMConnector: feature map must be B x D x H x W, got shape '

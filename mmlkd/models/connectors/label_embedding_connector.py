@@ -7,6 +7,8 @@ from mmrazor.models.architectures.connectors.base_connector import \
 from mmrazor.registry import MODELS
 from torch import nn
 
+from ..recorders.cam_inputs_recorder import unpack_cam_inputs
+
 
 @MODELS.register_module()
 class LabelEmbeddingConnector(BaseConnector):
@@ -97,17 +99,10 @@ class LabelEmbeddingConnector(BaseConnector):
 
     def forward_train(self, feature: Sequence[torch.Tensor]) -> torch.Tensor:
         """Pool the ``(F, W)`` pair into ``B x C x E`` embeddings."""
-        if isinstance(feature, torch.Tensor) or not isinstance(
-                feature, (tuple, list)) or len(feature) != 2:
-            got = (f'a tensor of shape {tuple(feature.shape)}' if isinstance(
-                feature, torch.Tensor) else type(feature).__name__)
-            raise TypeError(
-                'LabelEmbeddingConnector expects the (feature map, classifier '
-                'weight) pair recorded by a CAMInputs recorder, got ' + got +
-                '; record with type="CAMInputs" rather than ModuleOutputs '
-                '(ML-Decoder embeddings at head.decoder need no pooling: use '
-                'EmbeddingProjectionConnector, or no connector)')
-        feat, weight = feature
+        feat, weight = unpack_cam_inputs(
+            feature, 'LabelEmbeddingConnector',
+            hint=' (ML-Decoder embeddings at head.decoder need no pooling: '
+            'use EmbeddingProjectionConnector, or no connector)')
         if feat.dim() == 4:
             tokens = feat.flatten(2).transpose(1, 2)
         elif feat.dim() == 3:

@@ -1,5 +1,5 @@
 """Recorder of what a CAM needs: the last feature map and the classifier."""
-from typing import Any, Callable, Optional, Tuple
+from typing import Any, Callable, Optional, Sequence, Tuple
 
 import torch
 from mmpretrain.models.heads import (CSRAClsHead, LinearClsHead,
@@ -13,6 +13,24 @@ from torch import nn
 LINEAR_HEADS = (MultiLabelLinearClsHead, LinearClsHead)
 #: Heads built on a 1x1 convolution over the map (class score maps).
 SCORE_MAP_HEADS = (CSRAClsHead, )
+
+
+def unpack_cam_inputs(record: Sequence[torch.Tensor], who: str,
+                      hint: str = '') -> Tuple[torch.Tensor, torch.Tensor]:
+    """The ``(feature map, classifier weight)`` pair of a CAMInputs record.
+
+    Connectors call it on their input, so a record of the wrong recorder
+    type fails naming the connector (``who``) and what it got.
+    """
+    if isinstance(record, torch.Tensor) or not isinstance(
+            record, (tuple, list)) or len(record) != 2:
+        got = (f'a tensor of shape {tuple(record.shape)}' if isinstance(
+            record, torch.Tensor) else type(record).__name__)
+        raise TypeError(
+            f'{who} expects the (feature map, classifier weight) pair '
+            f'recorded by a CAMInputs recorder, got {got}; record with '
+            f'type="CAMInputs" rather than ModuleOutputs{hint}')
+    return record[0], record[1]
 
 
 def csra_class_weight(head: CSRAClsHead) -> torch.Tensor:
