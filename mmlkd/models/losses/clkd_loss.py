@@ -147,8 +147,13 @@ class CLKDLoss(nn.Module):
         # float32 at least: squared Gram entries overflow half precision
         # under AMP (float64 inputs stay float64).
         dtype = torch.promote_types(preds_S.dtype, torch.float32)
-        z_s = preds_S.to(dtype)
-        z_t = preds_T.detach().to(dtype)
+        # Autocast off as well: under AMP it would run the Gram matmuls in
+        # half precision again, whatever the inputs' dtype.
+        with torch.autocast(device_type=preds_S.device.type, enabled=False):
+            loss = self._loss(preds_S.to(dtype), preds_T.detach().to(dtype))
+        return self.loss_weight * loss
+
+    def _loss(self, z_s: torch.Tensor, z_t: torch.Tensor) -> torch.Tensor:
         if self.on == 'sigmoid':
             z_s, z_t = z_s.sigmoid(), z_t.sigmoid()
 
@@ -170,5 +175,5 @@ class CLKDLoss(nn.Module):
             # Every term off or empty (a batch of one): stay attached to the
             # student, as DDP expects a graph reaching it every step.
             loss = loss + 0 * z_s.sum()
-        return self.loss_weight * loss
+        return loss
 

@@ -120,6 +120,20 @@ def test_batch_of_one_keeps_only_the_instance_term():
     assert torch.equal(zs.grad, torch.zeros_like(zs))
 
 
+def test_autocast_keeps_the_gram_matmuls_in_float32():
+    """Under AMP the value is the float32 one, not a half-precision one."""
+    torch.manual_seed(3)
+    zs = torch.randn(16, 12) * 8
+    zt = torch.randn(16, 12) * 8
+    ref = CLKDLoss()(zs, zt)
+    with torch.autocast(device_type='cpu', dtype=torch.bfloat16):
+        amp = CLKDLoss()(zs.bfloat16().float(), zt.bfloat16().float())
+    plain = CLKDLoss()(zs.bfloat16().float(), zt.bfloat16().float())
+    assert amp.dtype == torch.float32
+    assert amp.item() == pytest.approx(plain.item(), rel=1e-6)
+    assert amp.item() == pytest.approx(ref.item(), rel=2e-2)
+
+
 def test_errors():
     with pytest.raises(ValueError, match=r'\(4, 5\).*\(4, 6\)'):
         CLKDLoss()(torch.randn(4, 5), torch.randn(4, 6))
