@@ -52,6 +52,12 @@ class STKDDistill(SingleTeacherDistill):
     also show teacher and student one mixed batch, but keeps neither the
     clean images nor :math:`\lambda, \pi`, which the variant needs.)
 
+    Under DDP, :math:`\pi` permutes the images of each process's own batch
+    and :math:`\lambda` comes from each process's generator: mixup partners
+    come from the same GPU, so the virtual samples match a single-process
+    run in distribution, not image for image. No STKD term relates images
+    across processes, so nothing is gathered (unlike LED, RKD, PKT, CLKD).
+
     Args:
         alpha: Beta distribution parameter (> 0).
         teacher_input: ``'mixed'`` or ``'clean'``.
