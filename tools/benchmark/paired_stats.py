@@ -23,8 +23,8 @@ from typing import Dict, List, NamedTuple, Optional, Sequence
 # three decimals, as printed in the standard t-table (e.g. the 0.025
 # upper-tail column of NIST/SEMATECH e-Handbook of Statistical Methods,
 # section 1.3.6.7.2, "Critical values of the Student's t distribution").
-# df 1..30, then 40, 60 and 120; tests/test_tools/test_quality_benchmark.py checks them
-# against scipy.stats.t.ppf where scipy is installed.
+# df 1..30, then 40, 60 and 120. tests/test_tools/test_quality_benchmark.py
+# checks them against scipy.stats.t.ppf where scipy is installed.
 _T975 = {
     1: 12.706, 2: 4.303, 3: 3.182, 4: 2.776, 5: 2.571, 6: 2.447, 7: 2.365,
     8: 2.306, 9: 2.262, 10: 2.228, 11: 2.201, 12: 2.179, 13: 2.160,
