@@ -1,8 +1,9 @@
 """Quality benchmark on the embedded DemoShapes data: every method against
 the student trained alone, over several seeds.
 
-    python tools/benchmark/quality.py [--seeds 0 1 2] [--methods l2d mld ...]
-        [--epochs E] [--num-train N] [--jobs 2] [--work-dir work_dirs/quality]
+    python tools/benchmark/quality.py [--seeds 0 1 2 3 4 | --quick]
+        [--methods l2d mld ...] [--epochs E] [--num-train N] [--jobs 2]
+        [--work-dir work_dirs/quality]
 
 1. trains the demo teachers once (seed 0): configs/demo/teacher.py (linear
    head) for the linear-head methods, configs/demo/teacher_mldecoder.py for
@@ -13,8 +14,15 @@ the student trained alone, over several seeds.
 3. scores every final checkpoint with tools/demo.py's ``score()``
    (tools/test.py on the 1000 validation images, mmlkd's metric);
 4. writes ``<work-dir>/results.md`` (mean ± std of mAP, CF1, OF1 over the
-   seeds and the mAP gain over the matching student-alone baseline, paired
-   by seed) and ``<work-dir>/quality.png`` (bar chart).
+   seeds; the mAP gain over the matching student-alone baseline, paired by
+   seed, as mean ± std of the per-seed differences with its 95 % Student-t
+   interval, marked significant when the interval excludes 0; see
+   ``paired_stats.py``) and ``<work-dir>/quality.png`` (bar chart).
+
+Seeds: 0-4 by default; ``--quick`` runs 0-2 (development), ``--seeds`` any
+list. The runs of one seed are paired: ``PairedInitHook`` (on in
+configs/_base_/default_runtime.py) gives the student alone and every
+distilled student of that seed the same initial weights and data order.
 
 Each run is one single-threaded ``tools/train.py`` process with batch 64;
 ``--jobs`` of them (training or scoring) run at a time (OMP_NUM_THREADS=1).
@@ -33,11 +41,15 @@ import subprocess
 import sys
 import threading
 import time
-from typing import Callable, Dict, List, NamedTuple, Optional
+from typing import Callable, Dict, List, NamedTuple, Optional, Sequence
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools'))
+sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
+
+from paired_stats import (PairedGain, paired_differences,  # noqa: E402
+                          paired_gain)
 
 
 class Method(NamedTuple):
@@ -110,6 +122,8 @@ EXTRA_METHODS = {
 ALL_METHODS = {**METHODS, **EXTRA_METHODS}
 METRICS = ('mAP', 'CF1', 'OF1')
 TEACHER_SEED = 0
+DEFAULT_SEEDS = [0, 1, 2, 3, 4]
+QUICK_SEEDS = [0, 1, 2]
 
 
 # ------------------------------------------------------------ run settings
@@ -338,33 +352,55 @@ def row_label(name: str) -> str:
     return ALL_METHODS[name].label
 
 
+def method_gain(table: Dict[str, Dict], name: str) -> Optional[PairedGain]:
+    """Paired mAP gain of method ``name`` over its baseline, None when no
+    seed has both."""
+    base = table.get(ALL_METHODS[name].baseline, {})
+    diffs = paired_differences(
+        {s: m['mAP'] for s, m in table.get(name, {}).items()},
+        {s: m['mAP'] for s, m in base.items()})
+    return paired_gain(diffs) if diffs else None
+
+
+def gain_cells(gain: Optional[PairedGain], seeds: int) -> Sequence[str]:
+    """The 'paired gain' and 'significant' cells of a method's row."""
+    if gain is None:
+        return ('no seed paired with the baseline', '')
+    if gain.half_width is None:
+        return (f'{gain.mean:+.2f} (1 pair: no interval)', 'n/a')
+    cell = (f'{gain.mean:+.2f} ± {gain.std:.2f} '
+            f'[{gain.low:+.2f}, {gain.high:+.2f}]')
+    if gain.n != seeds:
+        cell += f' ({gain.n} pairs)'
+    return (cell, 'yes' if gain.significant else 'no')
+
+
 def results_markdown(table: Dict[str, Dict], order: List[str], args,
                      wall: float, compute: float, missing: List[str]) -> str:
     lines = [
         f'DemoShapes validation set (1000 images, 16 classes); seeds '
         f'{", ".join(map(str, args.seeds))}; mean ± std over seeds (sample '
-        'std); the gain is the mAP difference to the matching student-alone '
-        'baseline, paired by seed.',
+        'std). Paired gain: per seed, the method\'s mAP minus its '
+        'student-alone baseline\'s mAP (same seed, same initial student '
+        'weights and data order); mean ± std of these differences over the '
+        'n seeds, and in brackets the 95 % confidence interval of the mean, '
+        'mean ± t(0.975, n-1) · std / √n (Student\'s t). Significant: the '
+        'interval excludes 0. With one pair there is no interval.',
         '',
-        '| model | seeds | mAP | CF1 | OF1 | mAP gain vs alone |',
-        '| --- | ---: | ---: | ---: | ---: | ---: |',
+        '| model | seeds | mAP (mean ± std) | CF1 | OF1 | paired gain '
+        '(mean ± std [95 % CI]) | significant |',
+        '| --- | ---: | ---: | ---: | ---: | ---: | :---: |',
     ]
     for name in order:
         if name not in table:
             continue
         by_seed = table[name]
         cells = [_mean_std([m[k] for m in by_seed.values()]) for k in METRICS]
-        gain = ''
+        gain = ('', '')
         if name in ALL_METHODS:
-            base = table.get(ALL_METHODS[name].baseline, {})
-            diffs = [by_seed[s]['mAP'] - base[s]['mAP'] for s in by_seed
-                     if s in base]
-            if diffs:
-                gain = (f'{statistics.fmean(diffs):+.2f}' if len(diffs) < 2
-                        else f'{statistics.fmean(diffs):+.2f} ± '
-                        f'{statistics.stdev(diffs):.2f}')
+            gain = gain_cells(method_gain(table, name), len(by_seed))
         lines.append(f'| {row_label(name)} | {len(by_seed)} | '
-                     f'{" | ".join(cells)} | {gain} |')
+                     f'{" | ".join(cells)} | {gain[0]} | {gain[1]} |')
     settings = [f'{args.epochs} epochs' if args.epochs else
                 'the configs\' epochs (12)',
                 f'{args.num_train} training images' if args.num_train else
@@ -410,8 +446,9 @@ def bar_chart(table: Dict[str, Dict], order: List[str], path: str) -> None:
                    label=row_label(n))
     for i, n in enumerate(names):
         text = f'{means[i]:.1f}'
-        if n in ALL_METHODS and ALL_METHODS[n].baseline in base_mean:
-            text += f'\n{means[i] - base_mean[ALL_METHODS[n].baseline]:+.1f}'
+        gain = method_gain(table, n) if n in ALL_METHODS else None
+        if gain is not None:
+            text += f'\n{gain.mean:+.1f}' + ('*' if gain.significant else '')
         ax.text(i, means[i] + errs[i] + 0.2, text, ha='center',
                 va='bottom', fontsize=7)
     ax.set_xticks(x)
@@ -423,7 +460,8 @@ def bar_chart(table: Dict[str, Dict], order: List[str], path: str) -> None:
     ax.set_ylim(max(0, math.floor(lo)), min(100, math.ceil(hi)))
     seeds = max(len(v) for v in table.values())
     ax.set_title(f'DemoShapes val mAP, mean ± std over {seeds} seed(s); '
-                 'numbers: mAP, gain vs alone', fontsize=9)
+                 'numbers: mAP, paired gain vs alone (* 95 % CI excludes 0)',
+                 fontsize=9)
     handles = [Patch(color=colour[k], label=lab) for k, lab in
                (('teacher', 'teacher'), ('baseline', 'student alone'),
                 ('method', 'distilled student'))]
@@ -438,7 +476,11 @@ def bar_chart(table: Dict[str, Dict], order: List[str], path: str) -> None:
 # ------------------------------------------------------------------- main
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--seeds', nargs='+', type=int, default=[0, 1, 2])
+    seeds = parser.add_mutually_exclusive_group()
+    seeds.add_argument('--seeds', nargs='+', type=int, default=None,
+                       help=f'seeds to run (default: {DEFAULT_SEEDS})')
+    seeds.add_argument('--quick', action='store_true',
+                       help=f'development mode: seeds {QUICK_SEEDS}')
     parser.add_argument('--methods', nargs='+', default=list(METHODS),
                         choices=list(ALL_METHODS))
     parser.add_argument('--epochs', type=int, default=None,
@@ -451,6 +493,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--dry-run', action='store_true',
                         help='print the plan and what is reused, run nothing')
     args = parser.parse_args(argv)
+    if args.seeds is None:
+        args.seeds = list(QUICK_SEEDS if args.quick else DEFAULT_SEEDS)
+    if len(set(args.seeds)) != len(args.seeds):
+        parser.error(f'--seeds: repeated seed in {args.seeds}')
     args.work_dir = osp.join(ROOT, args.work_dir)
     return args
 
