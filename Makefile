@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mmlkd-installed
 
-.PHONY: demo test env benchmark quality gpu-check clean-demo
+.PHONY: demo test env benchmark quality quality-quick gpu-check clean-demo
 
 # The tests extra brings openmim; constraints pin setuptools to 77-80, the
 # range that torch 2.14 accepts and that still ships the pkg_resources openmim
@@ -37,6 +37,9 @@ gpu-check: $(STAMP)
 
 quality: $(STAMP)
 	OMP_NUM_THREADS=1 $(PY) tools/benchmark/quality.py
+
+quality-quick: $(STAMP)
+	OMP_NUM_THREADS=1 $(PY) tools/benchmark/quality.py --quick
 
 clean-demo:
 	rm -rf work_dirs/demo
