@@ -144,25 +144,20 @@ def check_load_from(cfg: Config, what: str = 'load_from') -> None:
 
 
 def check_resume_checkpoint(cfg: Config) -> None:
-    """The checkpoint a resume will read is complete and holds no code.
+    """The checkpoint a resume will read holds no code.
 
     ``Runner.resume`` executes ``meta['config']`` text with
     ``Config.fromstring``; the file is probed (tensors memory-mapped, not
     read) and refused if any stored config text is not plain data.
+    ``tools/train.py`` has already put the file to resume from in
+    ``load_from`` (``--resume PATH``, or the work dir's last checkpoint via
+    :func:`mmlkd.engine.resolve_auto_resume`).
     """
     from .checkpoint_loading import read_checkpoint
-    if not cfg.get('resume'):
-        return
     path = cfg.get('load_from')
-    what = '--resume'
-    if not path:
-        from mmengine.runner.checkpoint import find_latest_checkpoint
-        work_dir = cfg.get('work_dir')
-        path = find_latest_checkpoint(work_dir) if work_dir and osp.isdir(
-            work_dir) else None
-        what = f'--resume (latest checkpoint of {work_dir})'
-    if path and not _is_remote(path) and osp.isfile(path):
-        read_checkpoint(path, what, mmap=True)
+    if cfg.get('resume') and path and not _is_remote(path) and osp.isfile(
+            path):
+        read_checkpoint(path, '--resume', mmap=True)
 
 
 def check_config(cfg: Config, allow_random_teacher: bool = False) -> None:
