@@ -1,4 +1,4 @@
-# FitNet on the embedded demo data: the student's last feature map (32
+# FitNet on the embedded demo data: the student's last feature map (64
 # channels, 4 x 4) through a 1x1 conv + BN to the teacher's 128 channels;
 # loss block: _base_/distill/fitnet_distiller.py.
 _base_ = [

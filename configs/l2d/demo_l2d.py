@@ -1,5 +1,5 @@
 # L2D on the embedded demo data: demo teacher (width 16) -> demo student
-# (width 4), both with ML-Decoder heads; MLD on the logits + LED on the
+# (width 8), both with ML-Decoder heads; MLD on the logits + LED on the
 # label-wise embeddings, the loss block and weights of the COCO recipe
 # (_base_/distill/l2d_distiller.py: MLD 10 / 64, LED 1 / 64 with CD 100 and
 # ID 1000, for the global batch of 64). Train the teacher first:

@@ -1,9 +1,9 @@
 # L2D on linear heads, on the embedded demo data: the demo teacher (width 16,
-# 128 channels) -> demo student (width 4, 32 channels), both GAP + linear
+# 128 channels) -> demo student (width 8, 64 channels), both GAP + linear
 # multi-label heads (no ML-Decoder). MLD on the logits as in L2D; LED on
 # label-wise embeddings that LabelEmbeddingConnector pools from each network's
 # last feature map with its own class activation maps (recorded live by the
-# CAMInputs recorder). The student's 32-wide embeddings are projected to the
+# CAMInputs recorder). The student's 64-wide embeddings are projected to the
 # teacher's 128 by a learnable Linear inside its connector.
 #   python tools/train.py configs/demo/teacher.py --work-dir work_dirs/demo/teacher
 #   python tools/train.py configs/l2d/demo_l2d_linear.py \
@@ -36,7 +36,7 @@ model = dict(
             # 4 x 4 maps each class's attention has a perplexity of about 7
             # of the 16 positions (3 at tau 0.5, 12.5 at tau 2).
             emb_s=dict(type='LabelEmbeddingConnector', tau=1.0,
-                       in_channels=32, out_channels=128),
+                       in_channels=64, out_channels=128),
             emb_t=dict(type='LabelEmbeddingConnector', tau=1.0)),
         distill_losses={{_base_.l2d_linear_distiller.distill_losses}},
         loss_forward_mappings={{_base_.l2d_linear_distiller.loss_forward_mappings}}))

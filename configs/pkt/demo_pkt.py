@@ -1,4 +1,4 @@
-# PKT on the pooled features of the demo networks (32-d / 128-d); loss block
+# PKT on the pooled features of the demo networks (64-d / 128-d); loss block
 # and weight: _base_/distill/pkt_distiller.py.
 _base_ = [
     '../_base_/distill/demo_linear.py',

@@ -1,5 +1,5 @@
 # Distillation skeleton on the embedded demo data: demo ResNet teacher (width
-# 16) -> demo ResNet student (width 4), linear multi-label heads. Method
+# 16) -> demo ResNet student (width 8), linear multi-label heads. Method
 # configs inherit this and fill `distill_losses` / `loss_forward_mappings`.
 _base_ = [
     '../datasets/demo_shapes.py',

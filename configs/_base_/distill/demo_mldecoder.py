@@ -1,5 +1,5 @@
 # Distillation skeleton for L2D on the embedded demo data: the demo teacher
-# (width 16) -> demo student (width 4) of demo_linear.py, both with ML-Decoder
+# (width 16) -> demo student (width 8) of demo_linear.py, both with ML-Decoder
 # heads. On top of demo_linear.py's recorders (`fc` = logits at head.fc,
 # `gt` = inputs of head.loss_module) it records `emb` = the label-wise
 # embeddings B x C x E at head.decoder. Method configs fill the losses.

@@ -4,7 +4,7 @@
 # L2-normalised features (as mmrazor's FitNet). The connector's widths depend
 # on the pair, hence one distiller part per pair, same losses:
 #   model = dict(distiller={{_base_.fitnet_distiller}})       # R-18 -> R-101
-#   model = dict(distiller={{_base_.fitnet_demo_distiller}})  # demo 4 -> 16
+#   model = dict(distiller={{_base_.fitnet_demo_distiller}})  # demo 8 -> 16
 _connector = dict(type='ConvModuleConnector', norm_cfg=dict(type='BN'),
                   act_cfg=None)
 fitnet_distiller = dict(
@@ -20,7 +20,7 @@ fitnet_distiller = dict(
             t_feature=dict(from_student=False, recorder='feat', data_idx=-1),
         )),
 )
-# The demo networks: student 32 channels, teacher 128, both 4 x 4.
+# The demo networks: student 64 channels, teacher 128, both 4 x 4.
 fitnet_demo_distiller = dict(
     fitnet_distiller,
-    connectors=dict(fitnet_s=dict(_connector, in_channel=32, out_channel=128)))
+    connectors=dict(fitnet_s=dict(_connector, in_channel=64, out_channel=128)))

@@ -1,4 +1,5 @@
-# The demo teacher and student of demo_resnets.py with ML-Decoder heads
+# The demo teacher (width 16) and student (width 8) of demo_resnets.py, with
+# their initialisation, and ML-Decoder heads
 # (L2D) instead of pooling + linear. The 32 x 32 px demo
 # images give 4 x 4 = 16 tokens; a 128-wide decoder (4 heads, FFN 512) is
 # enough for 16 classes and keeps the demo fast on a CPU. Teacher and student
@@ -17,17 +18,19 @@ demo_teacher_mldecoder = dict(
     _scope_='mmpretrain',
     type='ImageClassifier',
     backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=16,
-                  base_channels=16, num_stages=4, out_indices=(3, )),
+                  base_channels=16, num_stages=4, out_indices=(3, ),
+                  init_cfg=None, zero_init_residual=False),
     neck=None,
     head=dict(in_channels=128, **_demo_decoder),
 )
 demo_student_mldecoder = dict(
     _scope_='mmpretrain',
     type='ImageClassifier',
-    backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=4,
-                  base_channels=4, num_stages=4, out_indices=(3, )),
+    backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=8,
+                  base_channels=8, num_stages=4, out_indices=(3, ),
+                  init_cfg=None, zero_init_residual=False),
     neck=None,
-    head=dict(in_channels=32, **_demo_decoder),
+    head=dict(in_channels=64, **_demo_decoder),
 )
 
 # The teacher inside distillation: dropout off (mmrazor puts only the
@@ -37,7 +40,8 @@ demo_teacher_mldecoder_frozen = dict(
     _scope_='mmpretrain',
     type='ImageClassifier',
     backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=16,
-                  base_channels=16, num_stages=4, out_indices=(3, )),
+                  base_channels=16, num_stages=4, out_indices=(3, ),
+                  init_cfg=None, zero_init_residual=False),
     neck=None,
     head=dict(in_channels=128, **dict(_demo_decoder, dropout=0.0)),
 )
