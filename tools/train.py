@@ -2,6 +2,7 @@
 
     python tools/train.py CONFIG [--work-dir DIR] [--resume [CKPT]] [--amp]
         [--check-data] [--random-teacher] [--no-validate]
+        [--log-grad-norms [N]]
         [--cfg-options k=v ...] [--launcher none|pytorch]
 
 `bash tools/dist_train.sh CONFIG N` launches N processes on torchrun (gloo on
@@ -44,6 +45,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--no-validate', action='store_true',
                         help='train without validating (no val loop, no '
                         'best checkpoint)')
+    parser.add_argument(
+        '--log-grad-norms',
+        nargs='?',
+        type=int,
+        const=0,
+        metavar='N',
+        help='log every loss term and the norm of its gradient on the '
+        'student (LossGradNormHook) every N iterations; without N, on '
+        'every iteration the logger writes')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -68,6 +78,16 @@ def apply_train_args(cfg, args) -> None:
         cfg.auto_scale_lr.enable = True
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    if args.log_grad_norms is not None:
+        if args.log_grad_norms < 0:
+            raise ValueError('--log-grad-norms: N must be >= 1, got '
+                             f'{args.log_grad_norms}')
+        hook = dict(type='LossGradNormHook',
+                    interval=args.log_grad_norms or None)
+        cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [hook]
+        if args.log_grad_norms:
+            # A measurement on an iteration the logger skips is lost.
+            cfg.default_hooks.logger.interval = args.log_grad_norms
 
 
 def main(argv=None) -> None:

@@ -2,6 +2,7 @@
 student reach vis_data/scalars.json, match a separate backward of the term,
 and leave training unchanged."""
 import json
+import os
 import math
 
 import pytest
@@ -11,6 +12,7 @@ from mmengine.hooks import Hook
 import mmlkd.engine.hooks.loss_grad_norm_hook  # noqa: F401  (registers it)
 from mmlkd.engine.hooks.loss_grad_norm_hook import LossGradNormHook, term_name
 from mmlkd.engine.hooks.paired_init_hook import get_student
+from mmlkd_testing import ROOT
 from paired_runs import assert_same_state, tiny_config, train
 
 MLD = 'configs/demo/mld.py'
@@ -110,3 +112,35 @@ def test_norm_of_a_term_that_misses_the_student_is_zero():
     assert grad_norm((other * 2).sum(), [w]) == 0.0
     assert grad_norm((w * 2).sum(), [w]) == pytest.approx(math.sqrt(12))
     assert w.grad is None  # measuring writes no .grad
+
+
+def test_train_tool_flag_adds_the_hook_and_aligns_the_logger():
+    import importlib.util
+
+    from mmengine.config import Config
+    spec = importlib.util.spec_from_file_location(
+        'mmlkd_train_tool', os.path.join(ROOT, 'tools', 'train.py'))
+    train = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(train)
+    config = os.path.join(ROOT, 'configs', 'demo', 'mld.py')
+
+    cfg = Config.fromfile(config)
+    train.apply_train_args(cfg, train.parse_args([config,
+                                                  '--log-grad-norms', '5']))
+    assert cfg.custom_hooks[-1] == dict(type='LossGradNormHook', interval=5)
+    assert cfg.default_hooks.logger.interval == 5
+
+    cfg = Config.fromfile(config)
+    logger_interval = cfg.default_hooks.logger.interval
+    train.apply_train_args(cfg, train.parse_args([config,
+                                                  '--log-grad-norms']))
+    assert cfg.custom_hooks[-1] == dict(type='LossGradNormHook',
+                                        interval=None)
+    assert cfg.default_hooks.logger.interval == logger_interval
+
+    cfg = Config.fromfile(config)
+    assert 'custom_hooks' not in cfg or not any(
+        h['type'] == 'LossGradNormHook' for h in cfg.custom_hooks)
+    with pytest.raises(ValueError, match='--log-grad-norms'):
+        train.apply_train_args(cfg, train.parse_args(
+            [config, '--log-grad-norms', '-1']))
