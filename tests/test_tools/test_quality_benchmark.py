@@ -215,6 +215,19 @@ def test_results_table_mean_std_and_paired_gain():
     assert _row(md, 'student alone (linear head)')[5:] == ['', '']
     assert 't(0.975, n-1)' in md
 
+    # The same figures as data (results.json).
+    data = quality.results_json(table, order)
+    assert list(data) == ['student_alone', 'kd', 'pkt', 'fitnet']
+    assert data['kd']['config'] == 'configs/kd/demo_kd.py'
+    assert data['kd']['baseline'] == 'student_alone'
+    assert data['kd']['mAP'] == dict(mean=44.0, std=3.0)
+    assert data['kd']['seeds']['1'] == dict(mAP=44.0, CF1=33.0, OF1=38.0)
+    assert data['pkt']['gain'] == pytest.approx(dict(
+        n=3, mean=3.0, std=1.0, low=3 - 4.303 / math.sqrt(3),
+        high=3 + 4.303 / math.sqrt(3), significant=True))
+    assert data['kd']['gain']['significant'] is False
+    assert 'gain' not in data['student_alone']
+
 
 def test_bar_chart_marks_significant_gains(tmp_path, monkeypatch):
     table = {

@@ -13,7 +13,8 @@ the student trained alone, over several seeds.
    each method's demo config, distilled from the teacher of step 1;
 3. scores every final checkpoint with tools/demo.py's ``score()``
    (tools/test.py on the 1000 validation images, mmlkd's metric);
-4. writes ``<work-dir>/results.md`` (mean ± std of mAP, CF1, OF1 over the
+4. writes ``<work-dir>/results.md`` (and the same as data in
+   ``results.json``: mean ± std of mAP, CF1, OF1 over the
    seeds; the mAP gain over the matching student-alone baseline, paired by
    seed, as mean ± std of the per-seed differences with its 95 % Student-t
    interval, marked significant when the interval excludes 0; see
@@ -325,6 +326,34 @@ def cached_scores(run: Run, epoch: int) -> Optional[Dict[str, float]]:
 
 
 # ---------------------------------------------------------------- results
+def results_json(table: Dict[str, Dict], order: List[str]) -> Dict:
+    """The table as data: per row its label, config, per-seed metrics,
+    mean and std of each metric and, for methods, the paired mAP gain."""
+    out = {}
+    for name in order:
+        if name not in table:
+            continue
+        by_seed = table[name]
+        config = (TEACHERS[name][0] if name in TEACHERS else
+                  BASELINES[name][0] if name in BASELINES else
+                  ALL_METHODS[name].config)
+        row = dict(label=row_label(name), config=config,
+                   seeds={str(s): m for s, m in sorted(by_seed.items())})
+        for k in METRICS:
+            vals = [m[k] for m in by_seed.values()]
+            row[k] = dict(mean=statistics.fmean(vals),
+                          std=statistics.stdev(vals) if len(vals) > 1
+                          else None)
+        if name in ALL_METHODS:
+            row['baseline'] = ALL_METHODS[name].baseline
+            gain = method_gain(table, name)
+            row['gain'] = None if gain is None else dict(
+                n=gain.n, mean=gain.mean, std=gain.std, low=gain.low,
+                high=gain.high, significant=gain.significant)
+        out[name] = row
+    return out
+
+
 def _mean_std(values: List[float]) -> str:
     if not values:
         return 'n/a'
@@ -577,6 +606,8 @@ def main(argv=None) -> int:
                           missing)
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
         f.write(md)
+    with open(osp.join(args.work_dir, 'results.json'), 'w') as f:
+        json.dump(results_json(table, order), f, indent=1)
     if table:
         bar_chart(table, order, osp.join(args.work_dir, 'quality.png'))
     rel = osp.relpath(args.work_dir, ROOT)
