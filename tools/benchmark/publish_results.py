@@ -27,7 +27,9 @@ Reads ``results.json`` (written by ``tools/benchmark/quality.py``, i.e.
   rows. The header comment and the key order are kept.
 
 ``--check`` writes nothing: it lists every file that would change and exits
-1, or exits 0 when the docs are up to date (for CI and maintainers).
+1, or exits 0 when the docs are up to date (for CI and maintainers). Bad
+input (no results.json, a DemoShapes row without a config link) exits 2
+with a message naming the file (and line).
 """
 import argparse
 import json
