@@ -64,9 +64,21 @@ def test_shipped_scale_is_divided_out(tmp_path, monkeypatch):
         'demo_weight_scale = 10\n'
         'model = dict(distiller=dict(distill_losses=dict('
         'loss_kd=dict(loss_weight=10.0))))\n')
+    (cfg_dir / 'scaled_l2d.py').write_text(
+        f"_base_ = [{os.path.join(ROOT, 'configs/l2d/demo_l2d.py')!r}]\n"
+        "demo_weight_scale = dict(loss_led=0.1)\n"
+        'model = dict(distiller=dict(distill_losses=dict('
+        'loss_led=dict(loss_weight=0.1 / 64))))\n')
+    (cfg_dir / 'bad_scale.py').write_text(
+        f"_base_ = [{os.path.join(ROOT, 'configs/kd/demo_kd.py')!r}]\n"
+        "demo_weight_scale = dict(loss_led=0.1)\n")
     monkeypatch.setattr(weight_sweep, 'ROOT', str(tmp_path))
     assert weight_sweep.distill_weights('configs/scaled_kd.py') == {
         'loss_kd': pytest.approx(1.0)}
+    assert weight_sweep.distill_weights('configs/scaled_l2d.py') == {
+        'loss_mld': pytest.approx(10 / 64), 'loss_led': pytest.approx(1 / 64)}
+    with pytest.raises(KeyError, match='bad_scale.py.*loss_led.*loss_kd'):
+        weight_sweep.distill_weights('configs/bad_scale.py')
 
 
 def test_held_out_split_is_the_rest_of_the_training_images(tmp_path):

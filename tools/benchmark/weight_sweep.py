@@ -21,7 +21,8 @@ The rule (docs/quality_benchmark.md, "How the demo weights are chosen"):
    see ``PARENTS``) keeps the other method's chosen scale on the shared
    terms and sweeps only its own: the sweep runs in two phases.
 
-In a method config, ``demo_weight_scale`` (a top-level key, 1 if absent)
+In a method config, ``demo_weight_scale`` (a top-level key: one number for
+every distillation loss, or a dict loss name -> scale; 1 where absent)
 records the scale its weights already carry, so the sweep always starts
 from the paper's weights.
 
@@ -72,14 +73,22 @@ def distill_weights(config: str) -> Dict[str, float]:
     from mmengine.config import Config
     cfg = Config.fromfile(osp.join(ROOT, config))
     losses = cfg.model.distiller.distill_losses
-    shipped = float(cfg.get('demo_weight_scale', 1.0))
+    shipped = cfg.get('demo_weight_scale', 1.0)
+    if not isinstance(shipped, dict):
+        shipped = {name: shipped for name in losses}
+    unknown = set(shipped) - set(losses)
+    if unknown:
+        raise KeyError(f'{config}: demo_weight_scale names '
+                       f'{sorted(unknown)}, which are not distillation '
+                       f'losses (those are {sorted(losses)})')
     weights = {}
     for name, loss in losses.items():
         if 'loss_weight' not in loss:
             raise KeyError(
                 f'{config}: model.distiller.distill_losses.{name} has no '
                 'loss_weight; the sweep scales every distillation weight')
-        weights[name] = float(loss['loss_weight']) / shipped
+        weights[name] = float(loss['loss_weight']) / float(
+            shipped.get(name, 1.0))
     return weights
 
 
