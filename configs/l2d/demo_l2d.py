@@ -14,4 +14,6 @@ _base_ = [
     '../_base_/distill/l2d_distiller.py',
 ]
 
-model = dict(distiller={{_base_.l2d_distiller}})
+model = dict(distiller={{_base_.l2d_demo_distiller}})
+# LED at 0.1 x the paper's weight (tools/benchmark/weight_sweep.py reads it).
+demo_weight_scale = dict(loss_led=0.1)
