@@ -41,10 +41,10 @@ def test_teacher_and_student_of_distill_config(capsys):
         # The first conv alone is a lower bound; the whole ResNet-18 is
         # far more (17 more convs and the classifier).
         assert results[role]['flops'] > 10 * _first_conv_flops(model, 32, 32)
-    # The demo student is the teacher at 1/4 width: about 1/16 of the
+    # The demo student is the teacher at half width: about 1/4 of the
     # compute (the stem and the classifier scale differently).
     ratio = results['student']['flops'] / results['teacher']['flops']
-    assert 1 / 20 < ratio < 1 / 10
+    assert 1 / 5 < ratio < 1 / 3
     # FLOPs grow with the number of positions: 64 x 64 is 4 x 32 x 32.
     bigger = _tool().main([osp.join(ROOT, 'configs', 'demo', 'mld.py'),
                            '--shape', '64', '64'])

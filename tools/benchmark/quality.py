@@ -77,9 +77,6 @@ METHODS = {
     'l2d_mld_only': Method('configs/l2d/demo_l2d_mld_only.py',
                            'L2D ablation: MLD only (ML-Decoder)',
                            'student_mldecoder', 'teacher_mldecoder'),
-    'l2d_linear': Method('configs/l2d/demo_l2d_linear.py',
-                         'L2D on linear heads (MLD + LED)', 'student_alone',
-                         'teacher'),
     'mld': Method('configs/demo/mld.py', 'MLD only', 'student_alone',
                   'teacher'),
     'cams_kd': Method('configs/cams_kd/demo_cams_kd.py', 'CAM-KD',
@@ -102,6 +99,10 @@ METHODS = {
 }
 # Not in the default list; may be asked for by name.
 EXTRA_METHODS = {
+    # mmlkd's extension of L2D to linear heads, not a paper's method.
+    'l2d_linear': Method('configs/l2d/demo_l2d_linear.py',
+                         'L2D on linear heads (MLD + LED)', 'student_alone',
+                         'teacher'),
     'l2d_led_only': Method('configs/l2d/demo_l2d_led_only.py',
                            'L2D ablation: LED only (ML-Decoder)',
                            'student_mldecoder', 'teacher_mldecoder'),
