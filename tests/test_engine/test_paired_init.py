@@ -114,7 +114,9 @@ def test_pretrained_student_keeps_its_checkpoint(student_alone, tmp_path):
                 if k.startswith('backbone.')}
     path = tmp_path / 'backbone.pth'
     torch.save(backbone, path)
-    init_cfg = dict(type='Pretrained', checkpoint=str(path))
+    # `_delete_`: the demo backbones set init_cfg=None (PyTorch's default
+    # initialisation), which a dict cannot be merged into.
+    init_cfg = dict(type='Pretrained', checkpoint=str(path), _delete_=True)
     alone = train(tiny_config(
         STUDENT_ALONE, str(tmp_path / 'alone'),
         options={'model.backbone.init_cfg': init_cfg}))
@@ -154,7 +156,8 @@ def test_testing_leaves_the_student_alone(student_alone, tmp_path):
     cfg = tiny_config(
         STUDENT_ALONE, str(tmp_path),
         options={'model.backbone.init_cfg': dict(
-            type='Pretrained', checkpoint=str(tmp_path / 'absent.pth')),
+            type='Pretrained', checkpoint=str(tmp_path / 'absent.pth'),
+            _delete_=True),
             'load_from': str(work / 'epoch_1.pth')})
     runner = Runner.from_cfg(cfg)
     assert any(isinstance(h, PairedInitHook) for h in runner.hooks)
