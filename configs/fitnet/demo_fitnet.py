@@ -7,3 +7,6 @@ _base_ = [
 ]
 
 model = dict(distiller={{_base_.fitnet_demo_distiller}})
+# The paper's distillation weight x0.1: tools/benchmark/weight_sweep.py
+# (read by it; docs/quality_benchmark.md, "How the demo weights are chosen").
+demo_weight_scale = 0.1
