@@ -172,20 +172,20 @@ def test_metafile_one_seed_and_absent(tree):
 
 
 def test_check_exit_codes_and_idempotence(tree, capsys):
-    before = {p: p.read_text() for p in (tree / 'configs').rglob('*.*')}
+    before = {p: p.read_bytes() for p in (tree / 'configs').rglob('*.*')}
     assert _publish(tree, '--check') == 1
     out = capsys.readouterr().out
     for name in ('configs/kd/README.md', 'configs/kd/metafile.yml',
                  'configs/l2d/README.md', 'configs/stkd/README.md'):
         assert f'would change: {name}' in out
     # --check wrote nothing.
-    assert {p: p.read_text() for p in before} == before
+    assert {p: p.read_bytes() for p in before} == before
     assert _publish(tree) == 0
-    after = {p: p.read_text() for p in before}
+    after = {p: p.read_bytes() for p in before}
     assert _publish(tree, '--check') == 0
     # A second run changes nothing.
     assert _publish(tree) == 0
-    assert {p: p.read_text() for p in before} == after
+    assert {p: p.read_bytes() for p in before} == after
     assert 'up to date' in capsys.readouterr().out
 
 
