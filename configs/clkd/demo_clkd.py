@@ -5,4 +5,7 @@ _base_ = [
     '../_base_/distill/clkd_distiller.py',
 ]
 
-model = {{_base_.clkd_model}}
+model = {{_base_.clkd_demo_model}}
+# The paper's distillation weight x0.1: tools/benchmark/weight_sweep.py
+# (read by it; docs/quality_benchmark.md, "How the demo weights are chosen").
+demo_weight_scale = 0.1

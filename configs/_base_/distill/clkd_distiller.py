@@ -27,3 +27,15 @@ clkd_model['distiller'] = dict(
             preds_T=dict(from_student=False, recorder='fc'),
         )),
 )
+
+# The demo's weight: x0.1 the distillation weight above (demo_weight_scale
+# in the demo config; the task loss unchanged), chosen by
+# tools/benchmark/weight_sweep.py's rule on held-out training images
+# (docs/quality_benchmark.md).
+_loss_clkd = clkd_model['distiller']['distill_losses']['loss_clkd']
+clkd_demo_model = dict(
+    clkd_model,
+    distiller=dict(
+        clkd_model['distiller'],
+        distill_losses=dict(
+            loss_clkd=dict(_loss_clkd, loss_weight=_loss_clkd['loss_weight'] * 0.1))))
