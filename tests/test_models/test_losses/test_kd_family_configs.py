@@ -55,15 +55,18 @@ def test_fitnet_l2loss_and_connector_build_and_match_formula():
     loss_fn = MODELS.build(distiller.distill_losses.loss_fitnet)
     assert type(connector).__name__ == 'ConvModuleConnector'
     assert type(loss_fn).__name__ == 'L2Loss'
-    fs, ft = torch.randn(3, 32, 4, 4), torch.randn(3, 128, 4, 4)
+    # The demo student's last stage: 64 channels (width 8).
+    fs, ft = torch.randn(3, 64, 4, 4), torch.randn(3, 128, 4, 4)
     mapped = connector(fs)
     assert mapped.shape == ft.shape
     s = mapped.flatten(1)
     t = ft.flatten(1)
     ref = ((s / s.norm(dim=1, keepdim=True) -
             t / t.norm(dim=1, keepdim=True))**2).sum() / 3
+    # FitNet's weight 10, x0.1 on the demo (its demo_weight_scale).
+    assert load('fitnet').demo_weight_scale == 0.1
     assert loss_fn(mapped, ft).item() == pytest.approx(
-        10.0 * ref.item(), rel=1e-5)
+        10.0 * 0.1 * ref.item(), rel=1e-5)
 
 
 def test_at_and_rkd_losses_build_and_give_finite_student_grads():
