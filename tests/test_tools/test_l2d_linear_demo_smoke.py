@@ -25,4 +25,4 @@ def test_demo_l2d_linear_trains(tiny_teacher_ckpt, tmp_path):
     state = torch.load(work / 'epoch_1.pth', map_location='cpu',
                        weights_only=True)['state_dict']
     assert tuple(state['distiller.connectors.emb_s.proj.weight'].shape) == (
-        128, 32)
+        128, 64)
