@@ -5,4 +5,7 @@ _base_ = [
     '../_base_/distill/pkt_distiller.py',
 ]
 
-model = dict(distiller={{_base_.pkt_distiller}})
+model = dict(distiller={{_base_.pkt_demo_distiller}})
+# The paper's distillation weight x0.1: tools/benchmark/weight_sweep.py
+# (read by it; docs/quality_benchmark.md, "How the demo weights are chosen").
+demo_weight_scale = 0.1

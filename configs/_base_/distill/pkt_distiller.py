@@ -21,3 +21,12 @@ pkt_distiller = dict(
             preds_T=dict(from_student=False, recorder='pool', data_idx=-1),
         )),
 )
+
+# The demo's weight: x0.1 the one above (demo_weight_scale in the
+# demo config), chosen by tools/benchmark/weight_sweep.py's rule on
+# held-out training images (docs/quality_benchmark.md).
+_loss_pkt = pkt_distiller['distill_losses']['loss_pkt']
+pkt_demo_distiller = dict(
+    pkt_distiller,
+    distill_losses=dict(
+        loss_pkt=dict(_loss_pkt, loss_weight=_loss_pkt['loss_weight'] * 0.1)))
