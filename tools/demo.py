@@ -24,9 +24,10 @@ from typing import Dict, List, Optional
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
-# Method name -> (config, row label). Each config inherits
+# Method name -> (config, row label); all run by default. Each config inherits
 # configs/_base_/distill/demo_linear.py or its own demo teacher setup.
 METHODS = {
+    'cams_kd': ('configs/cams_kd/demo_cams_kd.py', 'distilled: CAM-KD'),
     'mld': ('configs/demo/mld.py', 'distilled: MLD (L2D logits)'),
 }
 LOG_EVERY = 'default_hooks.logger.interval=20'
