@@ -17,12 +17,6 @@ randomness = dict(seed=0)
 optim_wrapper = dict(paramwise_cfg=dict(flat_decay_mult=0.0))
 
 # Trained once and reused by every distillation run, so twice the students'
-# epochs (schedules/demo_adam_cosine.py): val mAP about 96 (linear head).
-train_cfg = dict(max_epochs={{_base_.demo_teacher_epochs}},
-                 val_interval={{_base_.demo_teacher_epochs}})
-param_scheduler = [
-    dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=30),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0,
-         end={{_base_.demo_teacher_epochs}}, eta_min=1e-5,
-         convert_to_iter_based=True),
-]
+# epochs (schedules/demo_adam_cosine.py).
+train_cfg = {{_base_.demo_teacher_train_cfg}}
+param_scheduler = {{_base_.demo_teacher_param_scheduler}}

@@ -27,3 +27,12 @@ test_cfg = dict()
 # sync_bn: the demo trains on the CPU, where SyncBatchNorm cannot run.
 global_batch_size = 64
 auto_scale_lr = dict(base_batch_size=64)
+
+# The teachers' schedule (configs/demo/teacher*.py): the same shape over
+# `demo_teacher_epochs`. Trained once and reused by every distillation run.
+demo_teacher_train_cfg = dict(by_epoch=True, max_epochs=demo_teacher_epochs,
+                              val_interval=demo_teacher_epochs)
+demo_teacher_param_scheduler = [
+    param_scheduler[0],
+    dict(param_scheduler[1], end=demo_teacher_epochs),
+]
