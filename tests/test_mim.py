@@ -14,6 +14,7 @@ import subprocess
 import sys
 
 import pytest
+import yaml
 
 from mmlkd_testing import ROOT, TINY_DEMO
 
@@ -144,7 +145,13 @@ def test_mim_search_lists_the_model_zoo(installed, tmp_path):
                 installed['site'], cwd=tmp_path, timeout=300)
     for name in ('l2d/demo_l2d', 'kd/demo_kd', 'cams_kd/r101_to_r18_coco'):
         assert name in proc.stdout
-    assert '39.64' in proc.stdout  # kd/demo_kd's measured mAP
+    # The figure mim shows is the one the metafile records (publish_results.py
+    # rewrites it after each `make quality`), not a constant frozen here.
+    with open(osp.join(ROOT, 'configs', 'kd', 'metafile.yml')) as f:
+        meta = yaml.safe_load(f)
+    demo_kd = next(m for m in meta['Models'] if m['Name'] == 'kd/demo_kd')
+    demo_map = demo_kd['Results'][0]['Metrics']['mAP']
+    assert f'{demo_map}' in proc.stdout
 
 
 BASE_CHILD = """_base_ = 'mmlkd::demo/student_alone.py'
