@@ -1,5 +1,9 @@
 """Two gloo processes x 32 images give one process x 64 images' numbers.
 
+BatchNorm in training mode, with the CPU SyncBN wrapper that
+``sync_bn`` selects without CUDA, is checked the same way
+(``test_sync_bn_two_ranks_equal_one_process_in_training``).
+
 Every batch-statistic loss (LED, RKD, PKT, CLKD) and a whole L2D
 distillation step (MLD + LED, ML-Decoder heads, inside mmrazor's
 SingleTeacherDistill wrapped in MMDistributedDataParallel as the tools wrap
@@ -144,6 +148,44 @@ def _l2d_step(rank: int, world: int) -> Dict:
                if p.grad is not None})
 
 
+# -- BatchNorm in training mode (sync_bn on CPU processes) -------------------
+
+def _sync_bn_step(rank: int, world: int) -> Dict:
+    """A conv net with BatchNorm2d/1d in training mode: one process uses
+    plain BatchNorm on 64 images, two ranks the CPU SyncBN wrapper on 32
+    each (what tools/train.py builds for ``sync_bn`` without CUDA)."""
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
+        nn.Conv2d(4, 5, 3, stride=2), nn.BatchNorm2d(5), nn.ReLU(),
+        nn.Flatten(), nn.Linear(5 * 3 * 3, 6), nn.BatchNorm1d(6),
+        nn.Linear(6, 3)).to(DTYPE)
+    with torch.no_grad():  # non-trivial affine parameters
+        for m in net.modules():
+            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.5, 0.5)
+    net.train()
+    g = torch.Generator().manual_seed(5)
+    # Channel means far from 0: the variance must not cancel.
+    x = torch.randn(BATCH, 3, 10, 10, generator=g, dtype=DTYPE) * 3 + 7
+    y = torch.randn(BATCH, 3, generator=g, dtype=DTYPE)
+    rows = _rows(rank, world, [BATCH // WORLD] * WORLD)
+    if world == 1:
+        model = net
+    else:
+        from mmlkd.engine import CPUSyncBNDistributedDataParallel
+        model = CPUSyncBNDistributedDataParallel(
+            module=net, device_ids=None, broadcast_buffers=False)
+    out = model(x[rows])
+    loss = ((out - y[rows])**2).mean()
+    loss.backward()
+    return dict(losses=dict(loss=loss.item()),
+                grads={n: p.grad.clone() for n, p in net.named_parameters()},
+                buffers={n: b.clone() for n, b in net.named_buffers()},
+                types=sorted({type(m).__name__ for m in net.modules()}))
+
+
 # -- the gather utility itself ----------------------------------------------
 
 def _gather_unequal(rank: int, world: int) -> Dict:
@@ -158,7 +200,8 @@ def _gather_unequal(rank: int, world: int) -> Dict:
                 grad=local.grad, requires_grad=gathered.requires_grad)
 
 
-CASES = dict(LOSS_CASES, l2d_step=_l2d_step, gather_unequal=_gather_unequal)
+CASES = dict(LOSS_CASES, l2d_step=_l2d_step, sync_bn_step=_sync_bn_step,
+             gather_unequal=_gather_unequal)
 
 
 def _worker(rank: int, world: int, port: int, out_dir: str) -> None:
@@ -233,6 +276,26 @@ def test_l2d_step_two_ranks_equal_one_process(runs):
     assert {'student.loss', 'distill.loss_mld',
             'distill.loss_led'} <= set(single['l2d_step']['losses'])
     _check('l2d_step', single, ranks, global_value=False)
+
+
+def test_sync_bn_two_ranks_equal_one_process_in_training(runs):
+    """Outputs, gradients and running statistics of BatchNorm in training
+    mode: two CPU ranks with the SyncBN wrapper equal one process."""
+    single, ranks = runs
+    _check('sync_bn_step', single, ranks, global_value=False)
+    ref = single['sync_bn_step']
+    assert 'BatchNorm2d' in ref['types']
+    for r in ranks:
+        res = r['sync_bn_step']
+        assert 'CPUSyncBatchNorm' in res['types']
+        assert 'BatchNorm2d' not in res['types']
+        assert set(res['buffers']) == set(ref['buffers'])
+        for name, b in ref['buffers'].items():
+            if b.is_floating_point():
+                torch.testing.assert_close(res['buffers'][name], b,
+                                           rtol=RTOL, atol=1e-12)
+            else:
+                assert torch.equal(res['buffers'][name], b), name
 
 
 def test_gather_batch_unequal_sizes_and_gradient(runs):

@@ -171,19 +171,43 @@ def apply_recipe(cfg: Config, world_size: int) -> BatchPlan:
     return plan
 
 
-def drop_sync_bn_without_cuda(cfg: Config,
-                              cuda_available: bool) -> Optional[str]:
-    """Remove ``sync_bn`` where no GPU is visible; returns the reason.
+# What `sync_bn` becomes on CPU processes (mmlkd/engine/model_wrappers).
+CPU_SYNC_BN_WRAPPER = 'mmlkd.CPUSyncBNDistributedDataParallel'
+_PLAIN_DDP = ('MMDistributedDataParallel',
+              'mmengine.MMDistributedDataParallel',
+              CPU_SYNC_BN_WRAPPER, 'CPUSyncBNDistributedDataParallel')
+
+
+def sync_bn_without_cuda(cfg: Config, cuda_available: bool,
+                         world_size: int) -> Optional[str]:
+    """Keep ``sync_bn``'s meaning where no GPU is visible; returns a note.
 
     ``torch.nn.SyncBatchNorm`` refuses CPU tensors, and mmengine converts the
-    model whenever training is distributed (gloo on CPU included), so a GPU
-    recipe run on the CPU keeps per-process BatchNorm statistics instead.
+    model whenever training is distributed (gloo on CPU included). On the CPU
+    the key is therefore removed, and a launch of several processes wraps
+    the model in :class:`~mmlkd.engine.CPUSyncBNDistributedDataParallel`
+    instead: its BatchNorm layers all-reduce their statistics over gloo, so
+    the processes train what one process holding the global batch trains.
     """
     if cuda_available or cfg.get('sync_bn') is None:
         return None
     mode = cfg.pop('sync_bn')
-    return (f'sync_bn={mode!r} dropped: no CUDA device, and SyncBatchNorm '
-            'needs GPU tensors; BatchNorm statistics are per process')
+    if world_size <= 1:
+        return (f'sync_bn={mode!r} idle: one process already normalises '
+                'over the whole batch')
+    wrapper = dict(cfg.get('model_wrapper_cfg') or {})
+    wtype = wrapper.get('type', 'MMDistributedDataParallel')
+    if wtype not in _PLAIN_DDP:
+        raise ConfigError(
+            f'sync_bn={mode!r} on {world_size} CPU processes needs '
+            f'{CPU_SYNC_BN_WRAPPER} (torch.nn.SyncBatchNorm needs GPU '
+            f'tensors), but model_wrapper_cfg.type is {wtype!r}: remove '
+            'one of the two')
+    wrapper['type'] = CPU_SYNC_BN_WRAPPER
+    cfg.model_wrapper_cfg = wrapper
+    return (f'sync_bn={mode!r} on the CPU: BatchNorm statistics all-reduced '
+            f'over the {world_size} gloo processes (CPUSyncBatchNorm), as '
+            'torch.nn.SyncBatchNorm needs GPU tensors')
 
 
 @dataclass
@@ -386,7 +410,9 @@ def build_recipe_card(cfg: Config,
     return RecipeCard(
         config=config_name,
         plan=plan,
-        sync_bn=cfg.get('sync_bn'),
+        sync_bn=cfg.get('sync_bn') or (
+            'CPUSyncBatchNorm' if (cfg.get('model_wrapper_cfg') or {}).get(
+                'type') == CPU_SYNC_BN_WRAPPER else None),
         optimizer=optim,
         lr=lr,
         lr_scale=ratio,
@@ -416,7 +442,8 @@ def prepare_launch(cfg: Config,
     """What ``tools/train.py`` does with the recipe before building the Runner.
 
     Derives the per-process batch for ``cfg.launcher``'s world size (see
-    :func:`apply_recipe`), drops ``sync_bn`` on machines without CUDA and
+    :func:`apply_recipe`), replaces ``sync_bn`` on machines without CUDA
+    (:func:`sync_bn_without_cuda`) and
     adds :class:`~mmlkd.engine.RecipeCardHook`, which logs the card (with
     those changes as notes) before the first iteration.
     """
@@ -425,9 +452,9 @@ def prepare_launch(cfg: Config,
         cuda_available = torch.cuda.is_available()
     plan = apply_recipe(cfg, launch_world_size(cfg.get('launcher', 'none')))
     notes = []
-    dropped = drop_sync_bn_without_cuda(cfg, cuda_available)
-    if dropped:
-        notes.append(dropped)
+    note = sync_bn_without_cuda(cfg, cuda_available, plan.world_size)
+    if note:
+        notes.append(note)
     hooks = list(cfg.get('custom_hooks') or [])
     hooks.append(dict(type='RecipeCardHook', notes=notes))
     cfg.custom_hooks = hooks

@@ -111,3 +111,23 @@ def test_arguments_and_parents():
         weight_sweep.parse_args(['--fit', '3000'])
     with pytest.raises(SystemExit):
         weight_sweep.parse_args(['--scales', '0'])
+
+
+def test_a_best_scale_at_the_grid_edge_sweeps_one_decade_further():
+    grid = (0.1, 1.0, 10.0)
+    edge = weight_sweep.beyond_edge
+    # Inside the grid: nothing more to sweep.
+    assert edge({0.1: 50.0, 1.0: 55.0, 10.0: 52.0}, 1.0, grid, 2) is None
+    # Best at the low or high edge: the next decade out.
+    assert edge({0.1: 56.0, 1.0: 55.0, 10.0: 52.0}, 0.1, grid, 2) == 0.01
+    assert edge({0.1: 50.0, 1.0: 55.0, 10.0: 58.0}, 10.0, grid, 2) == 100.0
+    # Still at the edge after one extension: one more, then stop at
+    # `extend` decades past the grid.
+    assert edge({0.01: 57.0, 0.1: 56.0, 1.0: 55.0, 10.0: 52.0}, 0.01,
+                grid, 2) == 0.001
+    assert edge({0.001: 58.0, 0.01: 57.0, 0.1: 56.0, 1.0: 55.0}, 0.001,
+                grid, 2) is None
+    assert edge({0.1: 56.0, 1.0: 55.0, 10.0: 52.0}, 0.1, grid, 0) is None
+    # An extension that lost brings the best back inside: stop.
+    assert edge({0.01: 50.0, 0.1: 56.0, 1.0: 55.0, 10.0: 52.0}, 0.1,
+                grid, 2) is None

@@ -17,7 +17,11 @@ The rule (docs/quality_benchmark.md, "How the demo weights are chosen"):
    images ("held-out train"), which no run of the sweep trains on.
 4. Ship the scale with the highest held-out mAP; on a tie (within
    ``--tie`` = 0.1 mAP) the one nearest to 1.
-5. A method made of another method's terms plus its own (L2D = MLD + LED,
+5. When the best scale is the smallest or the largest swept for that
+   method, the optimum may lie beyond the grid: sweep one more decade past
+   it (x0.1 or x10 of that scale) and choose again, at most
+   ``--extend`` (2) times per method.
+6. A method made of another method's terms plus its own (L2D = MLD + LED,
    see ``PARENTS``) keeps the other method's chosen scale on the shared
    terms and sweeps only its own: the sweep runs in two phases.
 
@@ -128,6 +132,26 @@ def choose(scores: Dict[float, float], tie: float) -> float:
     return min(near, key=lambda s: (abs(math.log(s)), s))
 
 
+def beyond_edge(scores: Dict[float, float], chosen: float,
+                base_scales: Sequence[float], extend: int) -> Optional[float]:
+    """The next scale to sweep when ``chosen`` is at an edge of the scales
+    swept so far (``scores``), or None: it is inside the grid, or the grid
+    already reaches ``extend`` decades past ``base_scales``."""
+    if len(scores) < 2:
+        return None
+    lo, hi = min(base_scales), max(base_scales)
+    if chosen == min(scores) and chosen <= lo * 10 ** -extend * 1.0001:
+        return None
+    if chosen == max(scores) and chosen >= hi * 10 ** extend * 0.9999:
+        return None
+    # Rounded so that repeated decades keep a clean run name (x0.001).
+    if chosen == min(scores):
+        return float(f'{chosen / 10:.6g}')
+    if chosen == max(scores):
+        return float(f'{chosen * 10:.6g}')
+    return None
+
+
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--methods', nargs='+', default=list(METHODS),
@@ -138,6 +162,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='training images the runs train on; the rest '
                         'of the 3000 are the held-out split')
     parser.add_argument('--tie', type=float, default=0.1)
+    parser.add_argument('--extend', type=int, default=2,
+                        help='decades the grid may grow past --scales when '
+                        'the best scale is at its edge')
     parser.add_argument('--jobs', type=int, default=2)
     parser.add_argument('--teachers', default='work_dirs/quality')
     parser.add_argument('--work-dir', default='work_dirs/weight_sweep')
@@ -227,7 +254,19 @@ def main(argv=None) -> int:
     ]
     cells: Dict[str, Dict[float, Run]] = {}
     chosen: Dict[str, float] = {}
+    fixed_of: Dict[str, Dict[str, float]] = {}
     failed: List[Job] = []
+
+    def cell(m: str, s: float, fixed: Dict[str, float]) -> Run:
+        key = f'{m}_x{s:g}'
+        run = Run(key, 'method', m,
+                  derived(key, ALL_METHODS[m].config,
+                          distill_weights(ALL_METHODS[m].config), s, fixed),
+                  SWEEP_SEED, osp.join(args.work_dir, key),
+                  ALL_METHODS[m].teacher)
+        cells.setdefault(m, {})[s] = run
+        return run
+
     for phase in ([m for m in methods if m not in PARENTS],
                   [m for m in methods if m in PARENTS]):
         runs: List[Run] = []
@@ -239,28 +278,32 @@ def main(argv=None) -> int:
                     log(f'skipping {m}: no scale was chosen for {parent}')
                     continue
                 fixed = {t: chosen[parent] for t in shared}
-            weights = distill_weights(ALL_METHODS[m].config)
+            fixed_of[m] = fixed
             for s in args.scales:
-                key = f'{m}_x{s:g}'
-                run = Run(key, 'method', m,
-                          derived(key, ALL_METHODS[m].config, weights, s,
-                                  fixed), SWEEP_SEED,
-                          osp.join(args.work_dir, key),
-                          ALL_METHODS[m].teacher)
-                cells.setdefault(m, {})[s] = run
-                runs.append(run)
-        if not runs:
-            continue
-        teacher_runs = [teachers[t] for t in sorted(
-            {r.teacher for r in runs})]
-        extra = baselines if not failed and not chosen else []
-        jobs = execute(teacher_runs + extra + runs)
-        failed += [j for j in jobs if j.state in ('failed', 'skipped')]
-        for m in phase:
-            scores = {s: held_out(r) for s, r in cells.get(m, {}).items()}
-            if scores and None not in scores.values():
+                runs.append(cell(m, s, fixed))
+        first = True
+        while runs:
+            teacher_runs = [teachers[t] for t in sorted(
+                {r.teacher for r in runs})]
+            extra = baselines if first and not failed and not chosen else []
+            first = False
+            jobs = execute(teacher_runs + extra + runs)
+            failed += [j for j in jobs if j.state in ('failed', 'skipped')]
+            runs = []
+            for m in phase:
+                scores = {s: held_out(r)
+                          for s, r in cells.get(m, {}).items()}
+                if not scores or None in scores.values():
+                    continue
                 chosen[m] = choose(scores, args.tie)
+                nxt = beyond_edge(scores, chosen[m], args.scales,
+                                  args.extend)
+                if nxt is not None:
+                    log(f'{m}: best scale x{chosen[m]:g} is at the edge of '
+                        f'the grid; sweeping x{nxt:g}')
+                    runs.append(cell(m, nxt, fixed_of[m]))
 
+    all_scales = sorted({s for by in cells.values() for s in by})
     base = {r.name: held_out(r) for r in baselines
             if r.key in epochs}
     lines = [
@@ -268,12 +311,14 @@ def main(argv=None) -> int:
         f'[0, {args.fit}), scored on [{args.fit}, {NUM_TRAIN}); the '
         'validation split is not used). Each cell: mAP (gain over the '
         'student alone). Chosen: best held-out mAP, ties within '
-        f'{args.tie} mAP to the scale nearest 1. Methods marked with their '
-        'parent keep its chosen scale on the shared terms.',
+        f'{args.tie} mAP to the scale nearest 1; a best scale at the edge '
+        'of the grid sweeps one decade further (at most '
+        f'{args.extend}). Methods marked with their parent keep its chosen '
+        'scale on the shared terms; a blank cell was not swept.',
         '',
         '| method | student alone | ' + ' | '.join(
-            f'x{s:g}' for s in args.scales) + ' | chosen scale |',
-        '| --- | ---: | ' + ' | '.join('---:' for _ in args.scales) +
+            f'x{s:g}' for s in all_scales) + ' | chosen scale |',
+        '| --- | ---: | ' + ' | '.join('---:' for _ in all_scales) +
         ' | ---: |',
     ]
     for m, by_scale in cells.items():
@@ -284,7 +329,10 @@ def main(argv=None) -> int:
             label += (f' ({", ".join(shared)} at x{chosen[parent]:g} of '
                       f'{ALL_METHODS[parent].label})')
         row = [label, 'n/a' if b is None else f'{b:.2f}']
-        for s in args.scales:
+        for s in all_scales:
+            if s not in by_scale:
+                row.append('')
+                continue
             v = held_out(by_scale[s])
             row.append('n/a' if v is None else f'{v:.2f}' + (
                 '' if b is None else f' ({v - b:+.2f})'))

@@ -23,9 +23,12 @@ val_cfg = dict()
 test_cfg = dict()
 
 # 64 images per step over all processes: `tools/train.py` runs 64 per step,
-# `dist_train.sh CONFIG 2` 32 per process (see adam_onecycle_80e.py). No
-# sync_bn: the demo trains on the CPU, where SyncBatchNorm cannot run.
+# `dist_train.sh CONFIG 2` 32 per process (see adam_onecycle_80e.py).
+# BatchNorm statistics span the 64 images on any number of processes: on the
+# CPU, tools/train.py wraps the model in mmlkd's
+# CPUSyncBNDistributedDataParallel (torch's SyncBatchNorm needs GPU tensors).
 global_batch_size = 64
+sync_bn = 'torch'
 auto_scale_lr = dict(base_batch_size=64)
 
 # The teachers' schedule (configs/demo/teacher*.py): the same shape over
