@@ -4,10 +4,11 @@ embedded DemoShapes data, on the CPU, then a table of their mAP.
     python tools/demo.py [--methods mld ...] [--work-dir work_dirs/demo] [--force]
 
 Steps (each a standard tool, so the log shows mmengine's progress and ETA):
-1. `tools/train.py configs/demo/teacher.py` and
-   `tools/train.py configs/demo/student_alone.py`, side by side (one core each);
-2. `bash tools/dist_train.sh configs/demo/<method>.py 2` for each method
-   (two CPU processes on gloo), distilling from the teacher of step 1;
+1. `tools/train.py configs/demo/teacher.py` (one process, two threads);
+2. `bash tools/dist_train.sh configs/demo/student_alone.py 2`, then the same
+   for each method's config, distilling from the teacher of step 1. The
+   student alone and the distilled students are paired: the same process
+   count, initial student weights (PairedInitHook), data order and flips;
 3. `tools/test.py` on every final checkpoint, scored by mmlkd's metric.
 Finished runs are reused unless `--force` is given.
 """
@@ -31,10 +32,10 @@ METHODS = {
     'mld': ('configs/demo/mld.py', 'distilled: MLD (L2D logits)'),
 }
 LOG_EVERY = 'default_hooks.logger.interval=20'
-# The teacher and the student alone train on one process, the distilled
-# students on NPROC processes; the configs' global batch (64) is split over
-# the processes by tools/train.py, so every student sees the same global
-# batch and number of steps.
+# The teacher trains on one process; every student (alone or distilled) on
+# NPROC gloo processes. tools/train.py splits the configs' global batch (64)
+# over them and, for the configs' sync_bn, all-reduces BatchNorm statistics
+# (CPUSyncBatchNorm), so they train the single-process recipe.
 NPROC = 2
 
 
@@ -45,10 +46,12 @@ def _pump(proc: subprocess.Popen, tag: str, sink) -> None:
     proc.wait()
 
 
-def run_parallel(jobs: Dict[str, List[str]], log_dir: str) -> None:
+def run_parallel(jobs: Dict[str, List[str]], log_dir: str,
+                 threads_per_job: int = 1) -> None:
     """Run commands concurrently, streaming tagged output; fail loudly."""
-    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1',
-               PYTHONUNBUFFERED='1', PYTHON=sys.executable)
+    env = dict(os.environ, PYTHONPATH=ROOT,
+               OMP_NUM_THREADS=str(threads_per_job), PYTHONUNBUFFERED='1',
+               PYTHON=sys.executable)
     procs, threads, logs = {}, [], []
     for tag, cmd in jobs.items():
         log = open(osp.join(log_dir, f'{tag}.log'), 'w')
@@ -125,37 +128,35 @@ def main() -> None:
     os.makedirs(work, exist_ok=True)
     start = time.time()
 
-    runs = {'teacher': ('configs/demo/teacher.py', 'teacher'),
-            'student_alone': ('configs/demo/student_alone.py',
-                              'student trained alone')}
-    jobs = {}
-    for name, (config, _) in runs.items():
-        wd = osp.join(work, name)
-        if args.force or final_checkpoint(wd) is None:
-            jobs[name] = [sys.executable, 'tools/train.py', config,
-                          '--work-dir', wd, '--cfg-options', LOG_EVERY]
-        else:
-            print(f'[demo] reusing {wd} (use --force to retrain)')
-    if jobs:
-        print(f'[demo] step 1: training {", ".join(jobs)} side by side')
-        run_parallel(jobs, work)
-    teacher_ckpt = final_checkpoint(osp.join(work, 'teacher'))
+    runs = {'teacher': ('configs/demo/teacher.py', 'teacher')}
+    wd = osp.join(work, 'teacher')
+    if args.force or final_checkpoint(wd) is None:
+        print('[demo] step 1: training the teacher (tools/train.py)')
+        run_parallel({'teacher': [sys.executable, 'tools/train.py',
+                                  runs['teacher'][0], '--work-dir', wd,
+                                  '--cfg-options', LOG_EVERY]},
+                     work, threads_per_job=NPROC)
+    else:
+        print(f'[demo] reusing {wd} (use --force to retrain)')
+    teacher_ckpt = final_checkpoint(wd)
 
-    for i, method in enumerate(args.methods):
-        config, label = METHODS[method]
-        wd = osp.join(work, method)
-        runs[method] = (config, label)
+    students = {'student_alone': ('configs/demo/student_alone.py',
+                                  'student trained alone')}
+    students.update({m: METHODS[m] for m in args.methods})
+    for i, (name, (config, label)) in enumerate(students.items()):
+        wd = osp.join(work, name)
+        runs[name] = (config, label)
         if not args.force and final_checkpoint(wd) is not None:
             print(f'[demo] reusing {wd} (use --force to retrain)')
             continue
-        print(f'[demo] step 2.{i + 1}: distilling with {method} on 2 CPU '
-              'processes (tools/dist_train.sh)')
-        run_parallel(
-            {method: ['bash', 'tools/dist_train.sh', config, str(NPROC),
-                      '--work-dir', wd, '--cfg-options',
-                      f'model.teacher_ckpt={teacher_ckpt}',
-                      LOG_EVERY]},
-            work)
+        what = 'alone' if name == 'student_alone' else f'with {name}'
+        print(f'[demo] step 2.{i + 1}: training the student {what} on '
+              f'{NPROC} CPU processes (tools/dist_train.sh)')
+        cmd = ['bash', 'tools/dist_train.sh', config, str(NPROC),
+               '--work-dir', wd, '--cfg-options', LOG_EVERY]
+        if name != 'student_alone':
+            cmd.append(f'model.teacher_ckpt={teacher_ckpt}')
+        run_parallel({name: cmd}, work)
 
     print('[demo] step 3: testing every final checkpoint (tools/test.py)')
     rows = []

@@ -6,6 +6,6 @@ _base_ = [
 ]
 
 model = {{_base_.clkd_demo_model}}
-# The paper's distillation weight x0.1: tools/benchmark/weight_sweep.py
+# The paper's distillation weight x0.001: tools/benchmark/weight_sweep.py
 # (read by it; docs/quality_benchmark.md, "How the demo weights are chosen").
-demo_weight_scale = 0.1
+demo_weight_scale = 0.001

@@ -1,6 +1,6 @@
 # MLD (L2D's logit term) on the embedded demo data, the distillation of
 # `make demo` (tools/demo.py runs it on 2 CPU processes, 32 images each of the
-# global batch of 64). Loss block and weight (10 / 64, the paper's; x10 here):
+# global batch of 64). Loss block and weight (10 / 64, the paper's; x100 here):
 # _base_/distill/mld_distiller.py.
 _base_ = [
     '../_base_/distill/demo_linear.py',
@@ -8,6 +8,6 @@ _base_ = [
 ]
 
 model = dict(distiller={{_base_.mld_demo_distiller}})
-# The paper's distillation weight x10: tools/benchmark/weight_sweep.py
+# The paper's distillation weight x100: tools/benchmark/weight_sweep.py
 # (read by it; docs/quality_benchmark.md, "How the demo weights are chosen").
-demo_weight_scale = 10.0
+demo_weight_scale = 100.0

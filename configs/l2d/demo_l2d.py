@@ -15,5 +15,5 @@ _base_ = [
 ]
 
 model = dict(distiller={{_base_.l2d_demo_distiller}})
-# LED at 0.1 x the paper's weight (tools/benchmark/weight_sweep.py reads it).
-demo_weight_scale = dict(loss_led=0.1)
+# LED at 0.001 x the paper's weight (tools/benchmark/weight_sweep.py reads it).
+demo_weight_scale = dict(loss_led=0.001)

@@ -31,7 +31,7 @@ l2d_distiller = dict(
     ),
 )
 
-# The demo's weights (configs/l2d/demo_l2d.py): MLD as above, LED x0.1
+# The demo's weights (configs/l2d/demo_l2d.py): MLD as above, LED x0.001
 # (demo_weight_scale there). Chosen by tools/benchmark/weight_sweep.py's rule
 # on held-out training images: MLD keeps the scale chosen for the MLD-only
 # ablation (x1), LED is swept (docs/quality_benchmark.md). LED at the paper's
@@ -42,4 +42,4 @@ l2d_demo_distiller = dict(
     l2d_distiller,
     distill_losses=dict(
         l2d_distiller['distill_losses'],
-        loss_led=dict(_loss_led, loss_weight=_loss_led['loss_weight'] * 0.1)))
+        loss_led=dict(_loss_led, loss_weight=_loss_led['loss_weight'] * 0.001)))

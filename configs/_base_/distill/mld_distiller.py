@@ -16,11 +16,11 @@ mld_distiller = dict(
         )),
 )
 
-# The demo's weight: x10 the one above (demo_weight_scale in the
+# The demo's weight: x100 the one above (demo_weight_scale in the
 # demo config), chosen by tools/benchmark/weight_sweep.py's rule on
 # held-out training images (docs/quality_benchmark.md).
 _loss_mld = mld_distiller['distill_losses']['loss_mld']
 mld_demo_distiller = dict(
     mld_distiller,
     distill_losses=dict(
-        loss_mld=dict(_loss_mld, loss_weight=_loss_mld['loss_weight'] * 10.0)))
+        loss_mld=dict(_loss_mld, loss_weight=_loss_mld['loss_weight'] * 100.0)))
