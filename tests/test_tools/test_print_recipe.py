@@ -89,7 +89,8 @@ def test_dist_train_logs_the_card_print_recipe_prints(mldecoder_teacher_ckpt,
                                                       tmp_path):
     config = 'configs/l2d/demo_l2d.py'
     options = [f'model.teacher_ckpt={mldecoder_teacher_ckpt}'] + TINY_DEMO
-    # A GPU recipe's SyncBN on the CPU: tools/train.py drops it, says so.
+    # SyncBN on CPU processes: tools/train.py runs it as CPUSyncBatchNorm
+    # (torch's needs GPU tensors) and the card says so.
     proc = run_tool(['tools/dist_train.sh', config, '2', '--work-dir',
                      str(tmp_path), '--cfg-options', 'sync_bn=torch'] +
                     options, env_extra={'PORT': str(_free_port())})
@@ -102,8 +103,10 @@ def test_dist_train_logs_the_card_print_recipe_prints(mldecoder_teacher_ckpt,
     assert rows['batch'] == ['global 16 = 2 x 8 per process (from '
                              'global_batch_size)']
     assert rows['iterations'] == ['3 per epoch, 3 in all']  # 48 images
-    assert rows['BatchNorm'] == ['BN, statistics per process']
-    assert "sync_bn='torch' dropped" in rows['notes'][0]
+    assert rows['BatchNorm'] == [
+        "SyncBN ('CPUSyncBatchNorm'): statistics over the global batch"]
+    assert ("sync_bn='torch' on the CPU: BatchNorm statistics all-reduced "
+            'over the 2 gloo processes') in rows['notes'][0]
     assert 'distill.loss_led' in log  # and it trained
     printed = _rows(_card([config, '--gpus', '2', '--cfg-options'] +
                           options))
