@@ -4,11 +4,12 @@ embedded DemoShapes data, on the CPU, then a table of their mAP.
     python tools/demo.py [--methods mld ...] [--work-dir work_dirs/demo] [--force]
 
 Steps (each a standard tool, so the log shows mmengine's progress and ETA):
-1. `tools/train.py configs/demo/teacher.py` (one process, two threads);
-2. `bash tools/dist_train.sh configs/demo/student_alone.py 2`, then the same
-   for each method's config, distilling from the teacher of step 1. The
-   student alone and the distilled students are paired: the same process
-   count, initial student weights (PairedInitHook), data order and flips;
+1. `tools/train.py configs/demo/teacher.py` (one process) beside
+   `bash tools/dist_train.sh configs/demo/student_alone.py 2`;
+2. `bash tools/dist_train.sh <method config> 2` for every method, side by
+   side, distilling from the teacher of step 1. The student alone and the
+   distilled students are paired: the same process count, initial student
+   weights (PairedInitHook), data order and flips;
 3. `tools/test.py` on every final checkpoint, scored by mmlkd's metric.
 Finished runs are reused unless `--force` is given.
 """
@@ -16,10 +17,12 @@ import argparse
 import os
 import os.path as osp
 import pickle
+import socket
 import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from typing import Dict, List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
@@ -46,12 +49,24 @@ def _pump(proc: subprocess.Popen, tag: str, sink) -> None:
     proc.wait()
 
 
-def run_parallel(jobs: Dict[str, List[str]], log_dir: str,
-                 threads_per_job: int = 1) -> None:
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(('127.0.0.1', 0))
+        return s.getsockname()[1]
+
+
+def dist_train(config: str, work_dir: str, *options: str) -> List[str]:
+    """`tools/dist_train.sh` on NPROC processes, on a port of its own (so
+    that several runs can go side by side)."""
+    return ['env', f'PORT={_free_port()}', 'bash', 'tools/dist_train.sh',
+            config, str(NPROC), '--work-dir', work_dir, '--cfg-options',
+            LOG_EVERY] + list(options)
+
+
+def run_parallel(jobs: Dict[str, List[str]], log_dir: str) -> None:
     """Run commands concurrently, streaming tagged output; fail loudly."""
-    env = dict(os.environ, PYTHONPATH=ROOT,
-               OMP_NUM_THREADS=str(threads_per_job), PYTHONUNBUFFERED='1',
-               PYTHON=sys.executable)
+    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1',
+               PYTHONUNBUFFERED='1', PYTHON=sys.executable)
     procs, threads, logs = {}, [], []
     for tag, cmd in jobs.items():
         log = open(osp.join(log_dir, f'{tag}.log'), 'w')
@@ -87,7 +102,7 @@ def score(config: str, ckpt: str, work_dir: str) -> Dict[str, float]:
 
     from mmlkd.evaluation import average_precision, multilabel_f1_scores
     out = osp.join(work_dir, 'test_preds.pkl')
-    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='2')
+    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
     subprocess.run([sys.executable, 'tools/test.py', config, ckpt,
                     '--work-dir', osp.join(work_dir, 'test'), '--out', out],
                    cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
@@ -128,44 +143,55 @@ def main() -> None:
     os.makedirs(work, exist_ok=True)
     start = time.time()
 
-    runs = {'teacher': ('configs/demo/teacher.py', 'teacher')}
-    wd = osp.join(work, 'teacher')
-    if args.force or final_checkpoint(wd) is None:
-        print('[demo] step 1: training the teacher (tools/train.py)')
-        run_parallel({'teacher': [sys.executable, 'tools/train.py',
-                                  runs['teacher'][0], '--work-dir', wd,
-                                  '--cfg-options', LOG_EVERY]},
-                     work, threads_per_job=NPROC)
-    else:
-        print(f'[demo] reusing {wd} (use --force to retrain)')
-    teacher_ckpt = final_checkpoint(wd)
+    runs = {'teacher': ('configs/demo/teacher.py', 'teacher'),
+            'student_alone': ('configs/demo/student_alone.py',
+                              'student trained alone')}
+    runs.update({m: METHODS[m] for m in args.methods})
 
-    students = {'student_alone': ('configs/demo/student_alone.py',
-                                  'student trained alone')}
-    students.update({m: METHODS[m] for m in args.methods})
-    for i, (name, (config, label)) in enumerate(students.items()):
+    def todo(names: List[str]) -> List[str]:
+        left = []
+        for name in names:
+            wd = osp.join(work, name)
+            if args.force or final_checkpoint(wd) is None:
+                left.append(name)
+            else:
+                print(f'[demo] reusing {wd} (use --force to retrain)')
+        return left
+
+    jobs = {}
+    for name in todo(['teacher', 'student_alone']):
         wd = osp.join(work, name)
-        runs[name] = (config, label)
-        if not args.force and final_checkpoint(wd) is not None:
-            print(f'[demo] reusing {wd} (use --force to retrain)')
-            continue
-        what = 'alone' if name == 'student_alone' else f'with {name}'
-        print(f'[demo] step 2.{i + 1}: training the student {what} on '
-              f'{NPROC} CPU processes (tools/dist_train.sh)')
-        cmd = ['bash', 'tools/dist_train.sh', config, str(NPROC),
-               '--work-dir', wd, '--cfg-options', LOG_EVERY]
-        if name != 'student_alone':
-            cmd.append(f'model.teacher_ckpt={teacher_ckpt}')
-        run_parallel({name: cmd}, work)
+        jobs[name] = ([sys.executable, 'tools/train.py', runs[name][0],
+                       '--work-dir', wd, '--cfg-options', LOG_EVERY]
+                      if name == 'teacher' else
+                      dist_train(runs[name][0], wd))
+    if jobs:
+        print('[demo] step 1: training the teacher (tools/train.py) beside '
+              f'the student alone ({NPROC} CPU processes, '
+              'tools/dist_train.sh)')
+        run_parallel(jobs, work)
+    teacher_ckpt = final_checkpoint(osp.join(work, 'teacher'))
+
+    jobs = {m: dist_train(runs[m][0], osp.join(work, m),
+                          f'model.teacher_ckpt={teacher_ckpt}')
+            for m in todo(list(args.methods))}
+    if jobs:
+        print(f'[demo] step 2: distilling the student with '
+              f'{", ".join(jobs)}, side by side, {NPROC} CPU processes each '
+              '(tools/dist_train.sh)')
+        run_parallel(jobs, work)
 
     print('[demo] step 3: testing every final checkpoint (tools/test.py)')
-    rows = []
-    for name, (config, label) in runs.items():
+
+    def evaluate(name: str) -> Dict[str, float]:
         wd = osp.join(work, name)
-        metrics = score(config, final_checkpoint(wd), wd)
-        params = count_params(config, distill=name not in ('teacher',
-                                                           'student_alone'))
-        rows.append((label, params, metrics))
+        return score(runs[name][0], final_checkpoint(wd), wd)
+
+    with ThreadPoolExecutor(NPROC) as pool:  # tools/test.py subprocesses
+        scores = list(pool.map(evaluate, runs))
+    rows = [(label, count_params(config, distill=name not in (
+        'teacher', 'student_alone')), metrics)
+            for (name, (config, label)), metrics in zip(runs.items(), scores)]
 
     base = rows[1][2]['mAP']
     lines = [

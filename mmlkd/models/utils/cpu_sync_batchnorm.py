@@ -2,8 +2,29 @@
 import torch
 import torch.distributed as dist
 import torch.nn as nn
-from torch.distributed.nn.functional import all_reduce
 from torch.nn.modules.batchnorm import _BatchNorm
+
+
+class _AllGatherStack(torch.autograd.Function):
+    """Every rank's ``x``, stacked in rank order (``W x ...``).
+
+    Backward: each rank's loss depends on every rank's slice, so the
+    gradient of rank ``r``'s own ``x`` is the sum over ranks of their
+    incoming gradient's row ``r``: one all-reduce, then this rank's row.
+    """
+
+    @staticmethod
+    def forward(ctx, x: torch.Tensor) -> torch.Tensor:
+        x = x.detach().contiguous()
+        slices = [torch.empty_like(x) for _ in range(dist.get_world_size())]
+        dist.all_gather(slices, x)
+        return torch.stack(slices)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        grad = grad.contiguous().clone()
+        dist.all_reduce(grad)
+        return grad[dist.get_rank()]
 
 
 class CPUSyncBatchNorm(_BatchNorm):
@@ -12,10 +33,9 @@ class CPUSyncBatchNorm(_BatchNorm):
     ``torch.nn.SyncBatchNorm`` refuses CPU tensors, so a recipe that
     declares ``sync_bn`` and runs as several CPU processes would otherwise
     normalise each process's slice on its own, and train a different model
-    than one process holding the whole batch. This layer computes the
-    statistics of the concatenated batch with two differentiable
-    all-reduces (per channel :math:`c`, images and positions :math:`i` of
-    every rank, :math:`N` of them in all):
+    than one process holding the whole batch. This layer normalises with
+    the statistics of the concatenated batch (per channel :math:`c`, images
+    and positions :math:`i` of every rank, :math:`N` of them in all):
 
     .. math::
         \mu_c = \frac{1}{N} \sum_i x_{ic}, \qquad
@@ -23,13 +43,18 @@ class CPUSyncBatchNorm(_BatchNorm):
         y_{ic} = \gamma_c \frac{x_{ic} - \mu_c}{\sqrt{\sigma^2_c +
         \epsilon}} + \beta_c .
 
-    The variance takes a second reduction around the global mean rather
-    than :math:`E[x^2] - \mu^2`, which cancels badly in float32. The
-    backward of each all-reduce sums the incoming gradients of all ranks,
-    so after DDP averages the parameter gradients they are those of one
-    process holding the whole batch. Running statistics are updated from
-    the global :math:`\mu` and the unbiased :math:`\frac{N}{N-1}\sigma^2`,
-    identically on every rank, as ``nn.BatchNorm`` does.
+    Each rank :math:`r` sends its count :math:`n_r`, mean :math:`\mu_r`
+    and sum of squared deviations :math:`M_r` in one differentiable
+    all-gather, and every rank merges them the same way (Chan et al.'s
+    pairwise formula): :math:`\mu = \sum_r n_r \mu_r / N`,
+    :math:`N \sigma^2 = \sum_r M_r + n_r (\mu_r - \mu)^2`. One collective
+    per layer and pass matters on gloo, where each costs milliseconds, and
+    no :math:`E[x^2] - \mu^2` cancellation occurs. The backward sums every
+    rank's gradient of the gathered statistics, so after DDP averages the
+    parameter gradients they are those of one process holding the whole
+    batch. Running statistics are updated from the global :math:`\mu` and
+    the unbiased :math:`\frac{N}{N-1}\sigma^2`, identically on every rank,
+    as ``nn.BatchNorm`` does.
 
     Outside training, without an initialised process group or in a world
     of one, it is plain BatchNorm of any input rank.
@@ -54,14 +79,16 @@ class CPUSyncBatchNorm(_BatchNorm):
         dims = [0] + list(range(2, input.dim()))
         shape = [1, -1] + [1] * (input.dim() - 2)
         count = input.numel() // input.shape[1]
-        # The sum and the count travel together: one collective.
-        packed = torch.cat([input.sum(dims),
-                            input.new_tensor([float(count)])])
-        packed = all_reduce(packed)
-        total = packed[-1]
-        mean = packed[:-1] / total
+        local_mean = input.mean(dims)
+        local_m2 = ((input - local_mean.view(shape))**2).sum(dims)
+        stats = _AllGatherStack.apply(torch.cat(
+            [input.new_tensor([float(count)]), local_mean, local_m2]))
+        counts = stats[:, :1]  # W x 1
+        means, m2s = stats[:, 1:].chunk(2, dim=1)  # W x C each
+        total = counts.sum()
+        mean = (counts * means).sum(0) / total
+        var = (m2s + counts * (means - mean)**2).sum(0) / total
         centred = input - mean.view(shape)
-        var = all_reduce((centred * centred).sum(dims)) / total
         if self.track_running_stats:
             with torch.no_grad():
                 self.num_batches_tracked.add_(1)
