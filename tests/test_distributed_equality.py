@@ -155,14 +155,17 @@ def _sync_bn_step(rank: int, world: int) -> Dict:
     plain BatchNorm on 64 images, two ranks the CPU SyncBN wrapper on 32
     each (what tools/train.py builds for ``sync_bn`` without CUDA)."""
     torch.manual_seed(0)
+    # Also a layer without affine parameters and one without running
+    # statistics (batch statistics in eval mode too).
     net = nn.Sequential(
         nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
-        nn.Conv2d(4, 5, 3, stride=2), nn.BatchNorm2d(5), nn.ReLU(),
-        nn.Flatten(), nn.Linear(5 * 3 * 3, 6), nn.BatchNorm1d(6),
+        nn.Conv2d(4, 5, 3, stride=2), nn.BatchNorm2d(5, affine=False),
+        nn.ReLU(), nn.Flatten(), nn.Linear(5 * 3 * 3, 6),
+        nn.BatchNorm1d(6, track_running_stats=False),
         nn.Linear(6, 3)).to(DTYPE)
     with torch.no_grad():  # non-trivial affine parameters
         for m in net.modules():
-            if isinstance(m, nn.modules.batchnorm._BatchNorm):
+            if isinstance(m, nn.modules.batchnorm._BatchNorm) and m.affine:
                 m.weight.uniform_(0.5, 1.5)
                 m.bias.uniform_(-0.5, 0.5)
     net.train()
