@@ -18,8 +18,8 @@ class RecipeCardHook(Hook):
     training.
 
     Args:
-        notes: lines added to the card (what the launch changed, e.g. a
-            ``sync_bn`` dropped on a machine without GPU).
+        notes: lines added to the card (what the launch changed, e.g.
+            ``sync_bn`` run as CPUSyncBatchNorm on a machine without GPU).
     """
     priority = 'VERY_HIGH'
 
