@@ -6,6 +6,7 @@ _base_ = [
 ]
 
 model = {{_base_.clkd_demo_model}}
-# The paper's distillation weight x0.001: tools/benchmark/weight_sweep.py
-# (read by it; docs/quality_benchmark.md, "How the demo weights are chosen").
-demo_weight_scale = 0.001
+# The scale on the paper's distillation weight, defined with the loss block
+# and read by tools/benchmark/weight_sweep.py (docs/quality_benchmark.md,
+# "How the demo weights are chosen").
+demo_weight_scale = {{_base_.clkd_demo_weight_scale}}

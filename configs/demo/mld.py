@@ -8,6 +8,7 @@ _base_ = [
 ]
 
 model = dict(distiller={{_base_.mld_demo_distiller}})
-# The paper's distillation weight x100: tools/benchmark/weight_sweep.py
-# (read by it; docs/quality_benchmark.md, "How the demo weights are chosen").
-demo_weight_scale = 100.0
+# The scale on the paper's distillation weight, defined with the loss block
+# and read by tools/benchmark/weight_sweep.py (docs/quality_benchmark.md,
+# "How the demo weights are chosen").
+demo_weight_scale = {{_base_.mld_demo_weight_scale}}

@@ -15,5 +15,6 @@ _base_ = [
 ]
 
 model = dict(distiller={{_base_.l2d_demo_distiller}})
-# LED at 0.001 x the paper's weight (tools/benchmark/weight_sweep.py reads it).
-demo_weight_scale = dict(loss_led=0.001)
+# LED's scale on the paper's weight, defined with the loss block
+# (tools/benchmark/weight_sweep.py reads it).
+demo_weight_scale = dict(loss_led={{_base_.l2d_demo_led_scale}})

@@ -257,11 +257,15 @@ def main(argv=None) -> int:
     fixed_of: Dict[str, Dict[str, float]] = {}
     failed: List[Job] = []
 
+    paper_weights: Dict[str, Dict[str, float]] = {}
+
     def cell(m: str, s: float, fixed: Dict[str, float]) -> Run:
         key = f'{m}_x{s:g}'
+        if m not in paper_weights:  # parsing the config takes a while
+            paper_weights[m] = distill_weights(ALL_METHODS[m].config)
         run = Run(key, 'method', m,
-                  derived(key, ALL_METHODS[m].config,
-                          distill_weights(ALL_METHODS[m].config), s, fixed),
+                  derived(key, ALL_METHODS[m].config, paper_weights[m], s,
+                          fixed),
                   SWEEP_SEED, osp.join(args.work_dir, key),
                   ALL_METHODS[m].teacher)
         cells.setdefault(m, {})[s] = run

@@ -18,8 +18,12 @@ binary_kd_distiller = dict(
 # The demo's weight: x0.1 the one above (demo_weight_scale in the
 # demo config), chosen by tools/benchmark/weight_sweep.py's rule on
 # held-out training images (docs/quality_benchmark.md).
+binary_kd_demo_weight_scale = 0.1
 _loss_bkd = binary_kd_distiller['distill_losses']['loss_bkd']
 binary_kd_demo_distiller = dict(
     binary_kd_distiller,
     distill_losses=dict(
-        loss_bkd=dict(_loss_bkd, loss_weight=_loss_bkd['loss_weight'] * 0.1)))
+        loss_bkd=dict(
+            _loss_bkd,
+            loss_weight=(_loss_bkd['loss_weight'] *
+                         binary_kd_demo_weight_scale))))

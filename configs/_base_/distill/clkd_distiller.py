@@ -32,10 +32,14 @@ clkd_model['distiller'] = dict(
 # in the demo config; the task loss unchanged), chosen by
 # tools/benchmark/weight_sweep.py's rule on held-out training images
 # (docs/quality_benchmark.md).
+clkd_demo_weight_scale = 0.001
 _loss_clkd = clkd_model['distiller']['distill_losses']['loss_clkd']
 clkd_demo_model = dict(
     clkd_model,
     distiller=dict(
         clkd_model['distiller'],
         distill_losses=dict(
-            loss_clkd=dict(_loss_clkd, loss_weight=_loss_clkd['loss_weight'] * 0.001))))
+            loss_clkd=dict(
+                _loss_clkd,
+                loss_weight=(_loss_clkd['loss_weight'] *
+                             clkd_demo_weight_scale)))))

@@ -24,10 +24,12 @@ fitnet_distiller = dict(
 # demo's weight is x0.1 the one above (demo_weight_scale in
 # configs/fitnet/demo_fitnet.py), chosen by tools/benchmark/weight_sweep.py's
 # rule on held-out training images (docs/quality_benchmark.md).
+fitnet_demo_weight_scale = 0.1
 _loss_fitnet = fitnet_distiller['distill_losses']['loss_fitnet']
 fitnet_demo_distiller = dict(
     fitnet_distiller,
     connectors=dict(fitnet_s=dict(_connector, in_channel=64, out_channel=128)),
     distill_losses=dict(
         loss_fitnet=dict(_loss_fitnet,
-                         loss_weight=_loss_fitnet['loss_weight'] * 0.1)))
+                         loss_weight=(_loss_fitnet['loss_weight'] *
+                                      fitnet_demo_weight_scale))))

@@ -37,9 +37,12 @@ l2d_distiller = dict(
 # ablation (x1), LED is swept (docs/quality_benchmark.md). LED at the paper's
 # weight is 5-9x the BCE's gradient on the demo student throughout training
 # (configs/l2d/README.md, "L2D on the demo").
+l2d_demo_led_scale = 0.001
 _loss_led = l2d_distiller['distill_losses']['loss_led']
 l2d_demo_distiller = dict(
     l2d_distiller,
     distill_losses=dict(
         l2d_distiller['distill_losses'],
-        loss_led=dict(_loss_led, loss_weight=_loss_led['loss_weight'] * 0.001)))
+        loss_led=dict(
+            _loss_led,
+            loss_weight=_loss_led['loss_weight'] * l2d_demo_led_scale)))

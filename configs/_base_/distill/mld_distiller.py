@@ -19,8 +19,11 @@ mld_distiller = dict(
 # The demo's weight: x100 the one above (demo_weight_scale in the
 # demo config), chosen by tools/benchmark/weight_sweep.py's rule on
 # held-out training images (docs/quality_benchmark.md).
+mld_demo_weight_scale = 100.0
 _loss_mld = mld_distiller['distill_losses']['loss_mld']
 mld_demo_distiller = dict(
     mld_distiller,
     distill_losses=dict(
-        loss_mld=dict(_loss_mld, loss_weight=_loss_mld['loss_weight'] * 100.0)))
+        loss_mld=dict(
+            _loss_mld,
+            loss_weight=_loss_mld['loss_weight'] * mld_demo_weight_scale)))

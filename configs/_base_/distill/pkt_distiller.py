@@ -25,8 +25,11 @@ pkt_distiller = dict(
 # The demo's weight: x0.1 the one above (demo_weight_scale in the
 # demo config), chosen by tools/benchmark/weight_sweep.py's rule on
 # held-out training images (docs/quality_benchmark.md).
+pkt_demo_weight_scale = 0.1
 _loss_pkt = pkt_distiller['distill_losses']['loss_pkt']
 pkt_demo_distiller = dict(
     pkt_distiller,
     distill_losses=dict(
-        loss_pkt=dict(_loss_pkt, loss_weight=_loss_pkt['loss_weight'] * 0.1)))
+        loss_pkt=dict(
+            _loss_pkt,
+            loss_weight=_loss_pkt['loss_weight'] * pkt_demo_weight_scale)))

@@ -8,6 +8,10 @@ from torch.nn.modules.batchnorm import _BatchNorm
 class _AllGatherStack(torch.autograd.Function):
     """Every rank's ``x``, stacked in rank order (``W x ...``).
 
+    Not :func:`~mmlkd.models.utils.gather_batch`: its backward assumes a
+    loss of the same value on every rank, while here each rank normalises
+    its own images with the gathered statistics.
+
     Backward: each rank's loss depends on every rank's slice, so the
     gradient of rank ``r``'s own ``x`` is the sum over ranks of their
     incoming gradient's row ``r``: one all-reduce, then this rank's row.
