@@ -17,7 +17,6 @@ import argparse
 import os
 import os.path as osp
 import pickle
-import socket
 import subprocess
 import sys
 import threading
@@ -49,16 +48,11 @@ def _pump(proc: subprocess.Popen, tag: str, sink) -> None:
     proc.wait()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def dist_train(config: str, work_dir: str, *options: str) -> List[str]:
     """`tools/dist_train.sh` on NPROC processes, on a port of its own (so
     that several runs can go side by side)."""
-    return ['env', f'PORT={_free_port()}', 'bash', 'tools/dist_train.sh',
+    from torch.distributed.elastic.utils.distributed import get_free_port
+    return ['env', f'PORT={get_free_port()}', 'bash', 'tools/dist_train.sh',
             config, str(NPROC), '--work-dir', work_dir, '--cfg-options',
             LOG_EVERY] + list(options)
 
@@ -166,9 +160,11 @@ def main() -> None:
                       if name == 'teacher' else
                       dist_train(runs[name][0], wd))
     if jobs:
-        print('[demo] step 1: training the teacher (tools/train.py) beside '
-              f'the student alone ({NPROC} CPU processes, '
-              'tools/dist_train.sh)')
+        what = {'teacher': 'the teacher (tools/train.py)',
+                'student_alone': f'the student alone ({NPROC} CPU processes, '
+                'tools/dist_train.sh)'}
+        print('[demo] step 1: training ' +
+              ' beside '.join(what[j] for j in jobs))
         run_parallel(jobs, work)
     teacher_ckpt = final_checkpoint(osp.join(work, 'teacher'))
 

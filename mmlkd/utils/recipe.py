@@ -173,9 +173,6 @@ def apply_recipe(cfg: Config, world_size: int) -> BatchPlan:
 
 # What `sync_bn` becomes on CPU processes (mmlkd/engine/model_wrappers).
 CPU_SYNC_BN_WRAPPER = 'mmlkd.CPUSyncBNDistributedDataParallel'
-_PLAIN_DDP = ('MMDistributedDataParallel',
-              'mmengine.MMDistributedDataParallel',
-              CPU_SYNC_BN_WRAPPER, 'CPUSyncBNDistributedDataParallel')
 
 
 def sync_bn_without_cuda(cfg: Config, cuda_available: bool,
@@ -195,9 +192,16 @@ def sync_bn_without_cuda(cfg: Config, cuda_available: bool,
     if world_size <= 1:
         return (f'sync_bn={mode!r} idle: one process already normalises '
                 'over the whole batch')
+    from mmengine.model import MMDistributedDataParallel
+    from mmengine.registry import MODEL_WRAPPERS
+
+    from mmlkd.engine import CPUSyncBNDistributedDataParallel
     wrapper = dict(cfg.get('model_wrapper_cfg') or {})
     wtype = wrapper.get('type', 'MMDistributedDataParallel')
-    if wtype not in _PLAIN_DDP:
+    # Only plain DDP can become the CPU SyncBN wrapper; any other wrapper
+    # would lose what it adds.
+    if MODEL_WRAPPERS.get(wtype) not in (MMDistributedDataParallel,
+                                         CPUSyncBNDistributedDataParallel):
         raise ConfigError(
             f'sync_bn={mode!r} on {world_size} CPU processes needs '
             f'{CPU_SYNC_BN_WRAPPER} (torch.nn.SyncBatchNorm needs GPU '
