@@ -6,6 +6,11 @@ _base_ = 'mmpretrain::_base_/default_runtime.py'
 # type names.
 custom_imports = dict(imports=['mmlkd'], allow_failed_imports=False)
 
+# mmengine's Runner with a resume that reads tensors and plain data only,
+# loads strictly and never touches files outside the run's own folder, and a
+# lock so two runs never share a work dir (mmlkd.engine.LKDRunner).
+runner_type = 'LKDRunner'
+
 default_hooks = dict(
     logger=dict(type='LoggerHook', interval=50),
     # `best_multi-label_mAP_epoch_N.pth` keeps the epoch with the best mAP

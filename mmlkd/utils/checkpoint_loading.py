@@ -26,7 +26,7 @@ from typing import Any, Dict, List, Optional
 import torch
 
 from .config_checks import ConfigError
-from .config_text import unsafe_config_fields
+from .config_text import CONFIG_TEXT_FIELDS, unsafe_config_fields
 
 CONVERTER = 'tools/model_converters/convert_kd_ckpt_to_student.py'
 DISTILL_PREFIXES = ('architecture.', 'teacher.', 'distiller.')
@@ -96,6 +96,33 @@ def read_checkpoint(path: str, what: str, mmap: bool = False) -> Dict:
     return ckpt
 
 
+def drop_config_text(ckpt: Dict) -> Dict:
+    """Remove every config text mmengine stores in a checkpoint, in place.
+
+    Nothing in a run needs the text of the run that wrote a checkpoint (the
+    config in force is the one launched), and mmengine executes some of it
+    (``Runner.resume`` runs ``meta['config']`` through
+    ``Config.fromstring``; mmrazor's ``RuntimeInfo.config`` and mmengine's
+    inferencer do the same with ``meta['cfg']`` and the message hub's
+    ``cfg``). Without the text nothing can be executed, whatever it holds.
+
+    Args:
+        ckpt: a checkpoint dict as read by :func:`read_checkpoint`.
+
+    Returns:
+        dict: ``ckpt`` itself.
+    """
+    meta = ckpt.get('meta')
+    if isinstance(meta, dict):
+        for key in ('cfg', 'config', 'distill_cfg'):
+            meta.pop(key, None)
+    hub = ckpt.get('message_hub')
+    if isinstance(hub, dict) and isinstance(hub.get('runtime_info'), dict):
+        hub['runtime_info'].pop('cfg', None)
+    assert all(get(ckpt) is None for _, get in CONFIG_TEXT_FIELDS)
+    return ckpt
+
+
 def state_dict_of(ckpt: Dict) -> Dict[str, torch.Tensor]:
     state = ckpt.get('state_dict', ckpt)
     if not isinstance(state, dict):
@@ -149,14 +176,17 @@ def _hint(state_keys: List[str], model_keys: List[str]) -> str:
     return ''
 
 
-def load_strictly(model: torch.nn.Module, path: str, what: str,
-                  ckpt: Optional[Dict] = None) -> Dict:
+def load_strictly(model: torch.nn.Module,
+                  path: str,
+                  what: str,
+                  ckpt: Optional[Dict] = None,
+                  revise_keys: Optional[List] = None) -> Dict:
     """Load ``path`` into ``model`` strictly; errors name ``what`` and file.
 
     Uses mmengine's ``_load_checkpoint_to_model`` (the loader of
     ``Runner.load_checkpoint``) with ``strict=True``, so the same keys are
     ignored as there (BN ``num_batches_tracked``) and ``module.`` prefixes
-    are stripped.
+    are stripped (or ``revise_keys`` applied).
     """
     from mmengine.runner.checkpoint import _load_checkpoint_to_model
     if ckpt is None:
@@ -164,7 +194,8 @@ def load_strictly(model: torch.nn.Module, path: str, what: str,
     state = state_dict_of(ckpt)
     try:
         _load_checkpoint_to_model(model, {'state_dict': dict(state)},
-                                  strict=True, revise_keys=REVISE_KEYS)
+                                  strict=True,
+                                  revise_keys=revise_keys or REVISE_KEYS)
     except RuntimeError as e:
         keys = [re.sub(r'^module\.', '', k) for k in state]
         raise CheckpointError(

@@ -144,20 +144,27 @@ def check_load_from(cfg: Config, what: str = 'load_from') -> None:
 
 
 def check_resume_checkpoint(cfg: Config) -> None:
-    """The checkpoint a resume will read holds no code.
+    """The checkpoint a resume will read holds no code and fits the model.
 
-    ``Runner.resume`` executes ``meta['config']`` text with
-    ``Config.fromstring``; the file is probed (tensors memory-mapped, not
-    read) and refused if any stored config text is not plain data.
+    The file is probed (tensors memory-mapped, not read): stored config
+    text that is not plain data is refused (``LKDRunner`` drops the text
+    anyway; mmengine's Runner would execute it), and the weights must fill
+    ``cfg.model`` as strictly as ``load_from`` does. mmengine's resume loads
+    non-strictly: a distillation checkpoint resumed on a student config
+    would continue a random student on the tail of the schedule.
     ``tools/train.py`` has already put the file to resume from in
     ``load_from`` (``--resume PATH``, or the work dir's last checkpoint via
     :func:`mmlkd.engine.resolve_auto_resume`).
     """
-    from .checkpoint_loading import read_checkpoint
+    from .checkpoint_loading import build_for_check, load_strictly, \
+        read_checkpoint
     path = cfg.get('load_from')
-    if cfg.get('resume') and path and not _is_remote(path) and osp.isfile(
-            path):
-        read_checkpoint(path, '--resume', mmap=True)
+    if not (cfg.get('resume') and path and not _is_remote(path)
+            and osp.isfile(path)):
+        return
+    ckpt = read_checkpoint(path, '--resume', mmap=True)
+    model, scope = _model_and_scope(cfg)
+    load_strictly(build_for_check(model, scope), path, '--resume', ckpt)
 
 
 def check_config(cfg: Config, allow_random_teacher: bool = False) -> None:

@@ -71,16 +71,20 @@ def setup_cpu_distributed(cfg: Config) -> Optional[str]:
 
 
 def build_runner(cfg: Config, config_path: str):
-    """Build the Runner (from a registered runner type if the config has one).
+    """Build the config's runner type, mmlkd's ``LKDRunner`` by default.
 
+    Every mmlkd config names ``LKDRunner`` (``default_runtime.py``); a
+    config that names none gets it too, so a checkpoint is never resumed by
+    mmengine's plain Runner, which executes the config text stored in it.
     A config naming an unknown type fails here, before any data is loaded;
     the error is re-raised with the config file named.
     """
     from mmengine.registry import RUNNERS
-    from mmengine.runner import Runner
+
+    import mmlkd.engine  # noqa: F401  (registers LKDRunner)
     try:
         if 'runner_type' not in cfg:
-            return Runner.from_cfg(cfg)
+            cfg.runner_type = 'LKDRunner'
         return RUNNERS.build(cfg)
     except KeyError as e:
         msg = e.args[0] if e.args else str(e)
