@@ -74,6 +74,28 @@ def test_config_declares_the_recipe(path):
         assert cfg.param_scheduler.type == 'OneCycleLR'
         if cfg.train_dataloader.dataset.type == 'VOC':
             assert 'MergeDifficultLabels' in types
+        # as the L2D reference: no partial last batch, and its OF1 / CF1
+        assert cfg.train_dataloader.drop_last is True
+        for key in ('val_evaluator', 'test_evaluator'):
+            assert cfg[key].type == 'MultiLabelMAP'
+            assert cfg[key].topk_gt_f1 is True, f'{path}: {key}'
+
+
+@pytest.mark.parametrize('config, n_train, expected', [
+    # 82,081 COCO train images: 1,282 steps of 64 (the L2D reference's).
+    ('configs/l2d/r101_to_r18_coco.py', 82081, {1: 1282, 2: 1282, 8: 1282}),
+    ('configs/l2d/r101_to_r18_voc.py', 5011, {1: 78, 2: 78, 8: 78}),
+    # 161,789 = 64 x 2,527 + 61: DefaultSampler pads 8 ranks to 161,792,
+    # one more full step than a single process (2 processes: 161,790).
+    ('configs/l2d/r101_to_r18_nuswide.py', 161789,
+     {1: 2527, 2: 2527, 8: 2528}),
+])
+def test_iterations_per_epoch_with_drop_last(config, n_train, expected):
+    from mmlkd.utils.recipe import iters_per_epoch, resolve_batch
+    cfg = Config.fromfile(os.path.join(ROOT, config))
+    got = {w: iters_per_epoch(cfg, resolve_batch(cfg, w), n_train)
+           for w in expected}
+    assert got == expected
 
 
 def test_no_loss_weight_is_written_per_gpu_count():

@@ -11,6 +11,11 @@ Definitions (docs/methods.md §5, as in ML-GCN, ASL and Query2Label):
   ``OP``/``OR``/``OF1`` pool the counts of all classes first. The top-k
   variants predict a label only when it is among the image's ``k`` highest
   scores *and* above the threshold.
+* :func:`topk_gt_f1_scores` is the protocol of the L2D paper (ICCV 2023,
+  the authors' ``evaluate.py``), which has no score threshold: each image
+  predicts its ``k`` highest-scoring labels, ``k`` its number of true
+  labels; ``OF1`` is scikit-learn's micro F1 and ``CF1`` its macro F1, the
+  mean over all classes of the per-class F1 (not the F1 of ``CP``/``CR``).
 
 All functions accept ``torch.Tensor`` (CPU or CUDA) or ``numpy.ndarray`` and
 never loop over classes in Python.
@@ -22,7 +27,10 @@ import torch
 
 ArrayLike = Union[torch.Tensor, np.ndarray]
 
-__all__ = ['average_precision', 'multilabel_f1_scores', 'check_scores_targets']
+__all__ = [
+    'average_precision', 'multilabel_f1_scores', 'topk_gt_f1_scores',
+    'check_scores_targets'
+]
 
 
 def _as_tensor(x: ArrayLike, name: str) -> torch.Tensor:
@@ -340,3 +348,56 @@ def multilabel_f1_scores(scores: ArrayLike,
         OP=float(op),
         OR=float(orc),
         OF1=float(_f1(op, orc)))
+
+
+def topk_gt_f1_scores(scores: ArrayLike,
+                      targets: ArrayLike) -> Dict[str, float]:
+    """OF1 and CF1 (fractions in [0, 1]) of the L2D paper's protocol.
+
+    The protocol of ``test()`` in the L2D authors' ``evaluate.py``: for an
+    image with ``k`` true labels (targets ``== 1``), the threshold is its
+    ``(k+1)``-th highest score and the labels scoring strictly above it are
+    predicted, i.e. its top ``k``. Labels tied with the threshold are not
+    predicted, so ties at the boundary predict fewer than ``k``; an image
+    without labels predicts none. With ``k = C`` (every class true) the
+    reference indexes past the end and fails; here all ``C`` labels are
+    predicted. Then, on the ``N x C`` prediction and target matrices,
+
+    * ``OF1 = 2 sum(TP) / (2 sum(TP) + sum(FP) + sum(FN))``, scikit-learn's
+      ``f1_score(average='micro')``;
+    * ``CF1 = mean_c 2 TP_c / (2 TP_c + FP_c + FN_c)`` over **all** ``C``
+      classes, scikit-learn's ``f1_score(average='macro')``; a class neither
+      true nor predicted anywhere has F1 0 (scikit-learn's default
+      ``zero_division='warn'``, which sets 0), and so does the pooled OF1
+      of an all-empty problem.
+
+    Targets of ``-1`` (absent from the reference, whose targets are 0/1)
+    do not count toward ``k`` and their cells are left out of TP, FP and FN.
+
+    Args:
+        scores: ``N x C`` scores, no NaN.
+        targets: ``N x C`` in ``{-1, 0, 1}``.
+
+    Returns:
+        ``dict(OF1=..., CF1=...)``. One top-``(max k + 1)`` selection per
+        row, no loop; CUDA inputs stay on the device.
+    """
+    s, t = check_scores_targets(scores, targets)
+    n, c = s.shape
+    pos = t == 1
+    k = pos.sum(1, keepdim=True)
+    if c == 0:
+        return dict(OF1=0.0, CF1=float('nan'))
+    # The (k+1)-th highest score of each row: index k of the row's highest
+    # scores in decreasing order (topk: a few times faster than a full sort
+    # when images have few labels). Rows with k = C predict every label.
+    k_max = int(k.max()) if n else 0
+    desc = s.topk(min(k_max + 1, c), dim=1).values
+    thr = desc.gather(1, k.clamp(max=desc.shape[1] - 1))
+    pred = (s > thr) | (k == c)
+    tp = (pred & pos).sum(0).double()
+    fp = (pred & (t == 0)).sum(0).double()
+    fn = (~pred & pos).sum(0).double()
+    of1 = _safe_div(2 * tp.sum(), 2 * tp.sum() + fp.sum() + fn.sum())
+    cf1 = _safe_div(2 * tp, 2 * tp + fp + fn).mean()
+    return dict(OF1=float(of1), CF1=float(cf1))

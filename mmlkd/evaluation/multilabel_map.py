@@ -7,7 +7,8 @@ from mmengine.evaluator import BaseMetric
 from mmengine.logging import MMLogger
 from mmpretrain.registry import METRICS
 
-from .functional import average_precision, multilabel_f1_scores
+from .functional import (average_precision, multilabel_f1_scores,
+                         topk_gt_f1_scores)
 
 
 def _to_numpy(x: Any) -> np.ndarray:
@@ -30,6 +31,14 @@ class MultiLabelMAP(BaseMetric):
       when its score is ``>= thr``, and the same with ``_top{k}`` appended
       for each ``k`` in ``topk`` (predicted only if also among the image's
       ``k`` highest scores). ``CF1`` is the F1 of ``CP`` and ``CR``.
+    * ``OF1_topk_gt`` and ``CF1_topk_gt`` if ``topk_gt_f1``: the L2D paper's
+      OF1 / CF1 (:func:`mmlkd.evaluation.topk_gt_f1_scores`, the authors'
+      ``evaluate.py``). No threshold: each image predicts its ``k``
+      highest-scoring labels, ``k`` its number of true labels;
+      ``OF1_topk_gt`` is the micro F1 and ``CF1_topk_gt`` the **mean of the
+      per-class F1** over all classes (scikit-learn's macro F1), a different
+      formula from ``CF1`` above. The L2D-recipe dataset bases
+      (``configs/_base_/datasets/*_l2d.py``) turn them on.
     * ``AP_classwise`` (list, NaN for left-out classes) if ``classwise``.
 
     Targets come from ``gt_label`` (class indices) or, without it, from a
@@ -46,6 +55,7 @@ class MultiLabelMAP(BaseMetric):
     Args:
         thr: score threshold of the F1 family (scores are sigmoid outputs).
         topk: the ``k`` of the top-k variants; ``()`` for none.
+        topk_gt_f1: also report ``OF1_topk_gt`` and ``CF1_topk_gt``.
         classwise: also return ``AP_classwise``.
         difficult_as_positive: see above.
         collect_device: ``'cpu'`` or ``'gpu'``, used to gather across ranks.
@@ -57,6 +67,7 @@ class MultiLabelMAP(BaseMetric):
                  thr: float = 0.5,
                  topk: Union[int, Sequence[int]] = (3, ),
                  classwise: bool = False,
+                 topk_gt_f1: bool = False,
                  difficult_as_positive: Optional[bool] = None,
                  collect_device: str = 'cpu',
                  prefix: Optional[str] = None) -> None:
@@ -69,6 +80,7 @@ class MultiLabelMAP(BaseMetric):
         self.thr = float(thr)
         self.topk = tuple(int(k) for k in topk)
         self.classwise = classwise
+        self.topk_gt_f1 = bool(topk_gt_f1)
         self.difficult_as_positive = difficult_as_positive
 
     @staticmethod
@@ -189,6 +201,10 @@ class MultiLabelMAP(BaseMetric):
             metrics.update(
                 {f'{name}{suffix}': value * 100
                  for name, value in f1.items()})
+        if self.topk_gt_f1:
+            l2d = topk_gt_f1_scores(scores, targets)
+            metrics.update(OF1_topk_gt=l2d['OF1'] * 100,
+                           CF1_topk_gt=l2d['CF1'] * 100)
         if self.classwise:
             metrics['AP_classwise'] = (ap * 100).tolist()
         return metrics

@@ -32,6 +32,13 @@ def test_config_builds_datasets(name, request):
     root = request.getfixturevalue(fixture)
     cfg = Config.fromfile(osp.join(CFG_DIR, name))
     assert cfg.val_evaluator.type == 'MultiLabelMAP'
+    # The L2D-recipe bases: the reference's last partial batch dropped and
+    # its OF1 / CF1 reported (OF1_topk_gt, CF1_topk_gt); the others neither.
+    l2d = name.endswith('_l2d.py')
+    assert cfg.train_dataloader.get('drop_last', False) is l2d
+    for evaluator in (cfg.val_evaluator, cfg.test_evaluator):
+        assert evaluator.type == 'MultiLabelMAP'
+        assert evaluator.get('topk_gt_f1', False) is l2d
     assert cfg.data_preprocessor.num_classes == num_classes
     assert cfg.data_preprocessor.to_onehot
     if name.endswith('_l2d.py'):  # inputs in [0, 1]
