@@ -45,4 +45,6 @@ default_hooks = dict(
 # visualizer = dict(type='UniversalVisualizer', vis_backends=vis_backends)
 
 # tools/train.py switches the backend to gloo on machines without a GPU.
-env_cfg = dict(dist_cfg=dict(backend='nccl'))
+# A worker that stops or dies leaves the others waiting in a collective: after
+# `timeout` seconds they fail with an error instead of hanging forever.
+env_cfg = dict(dist_cfg=dict(backend='nccl', timeout=1800))

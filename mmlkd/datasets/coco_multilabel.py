@@ -5,7 +5,8 @@ from typing import Any, Dict, List, Sequence
 from mmpretrain.datasets import MultiLabelDataset
 from mmpretrain.registry import DATASETS
 
-from .utils import check_image_files, check_not_empty, load_json
+from .utils import (check_file_names, check_image_files, check_not_empty,
+                    load_json)
 
 # The 80 COCO categories in category-id order (ids 1..90 with gaps).
 COCO_CATEGORIES = (
@@ -50,8 +51,11 @@ class CocoMultiLabel(MultiLabelDataset):
       ``apple``, ..., ``zebra``) as in the L2D reference code.
 
     Passing ``classes`` (or ``metainfo=dict(classes=...)``) keeps only those
-    classes, in that order (or sorted with ``'alphabetical'``); a name that
-    is not a COCO category raises an error.
+    classes, in that order (or sorted with ``'alphabetical'``). With the
+    official file a name that is not one of its categories raises an error;
+    with a list file ``classes`` may be your own names, labels naming other
+    classes are left out (and logged), and a listed class that no image has
+    raises an error (a misspelling).
 
     Args:
         ann_file: the annotation file, relative to ``data_root``.
@@ -153,9 +157,15 @@ class CocoMultiLabel(MultiLabelDataset):
 
     def _from_list(self, ann: List) -> List[Dict]:
         path = self.ann_file
+        subset = self._explicit_classes()
         classes = self._final_classes(self._metainfo['classes'])
         index = {name: i for i, name in enumerate(classes)}
         out = []
+        # With an explicit `classes` subset, labels naming other classes are
+        # left out (counted, and logged); a listed class never seen is an
+        # error (a misspelt class would otherwise be all-negative).
+        dropped: Dict[str, int] = {}
+        seen, named = set(), False
         for k, item in enumerate(ann):
             if not isinstance(item, dict) or 'file_name' not in item or \
                     not isinstance(item.get('labels'), list):
@@ -166,12 +176,16 @@ class CocoMultiLabel(MultiLabelDataset):
             gt = set()
             for label in item['labels']:
                 if isinstance(label, str):
-                    if label not in index:
+                    named = True
+                    if label in index:
+                        gt.add(index[label])
+                    elif subset:
+                        dropped[label] = dropped.get(label, 0) + 1
+                    else:
                         raise ValueError(
                             f'CocoMultiLabel: {path}: image {name!r} has '
                             f'label {label!r}, not one of the {len(classes)} '
-                            'classes')
-                    gt.add(index[label])
+                            'classes (set `classes` to your own class names)')
                 elif isinstance(label, int) and not isinstance(label, bool):
                     if not 0 <= label < len(classes):
                         raise ValueError(
@@ -182,7 +196,22 @@ class CocoMultiLabel(MultiLabelDataset):
                     raise ValueError(
                         f'CocoMultiLabel: {path}: image {name!r} has label '
                         f'{label!r}; labels are class names or indices')
+            seen |= gt
             out.append(dict(file_name=name, gt_label=sorted(gt)))
+        never = [c for i, c in enumerate(classes) if i not in seen]
+        if subset and named and never:
+            others = f' (its other labels: {sorted(dropped)[:10]})' \
+                if dropped else ''
+            raise ValueError(
+                f'CocoMultiLabel: classes {never} never occur in {path}'
+                f'{others}; check their spelling')
+        if subset and dropped:
+            from mmengine.logging import MMLogger
+            MMLogger.get_current_instance().info(
+                f'CocoMultiLabel: {path}: keeping the {len(classes)} classes '
+                f'given; {sum(dropped.values())} labels of '
+                f'{len(dropped)} other classes left out '
+                f'({", ".join(sorted(dropped)[:5])}, ...)')
         return out
 
     def load_data_list(self) -> List[Dict]:
@@ -197,6 +226,8 @@ class CocoMultiLabel(MultiLabelDataset):
                 f'CocoMultiLabel: {self.ann_file} is neither a COCO instances '
                 'file (a dict with "images", "annotations", "categories") '
                 'nor a list of {"file_name", "labels"} entries')
+        check_file_names('CocoMultiLabel', [it['file_name'] for it in items],
+                         self.ann_file)
         total = len(items)
         if self.drop_empty:
             items = [it for it in items if it['gt_label']]

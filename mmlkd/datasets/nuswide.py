@@ -8,7 +8,7 @@ from mmengine.logging import MMLogger
 from mmpretrain.datasets import MultiLabelDataset
 from mmpretrain.registry import DATASETS
 
-from .utils import check_image_files, check_not_empty
+from .utils import check_file_names, check_image_files, check_not_empty
 
 
 @DATASETS.register_module()
@@ -117,6 +117,7 @@ class NUSWIDE(MultiLabelDataset):
                              f'{tag}Imagelist.txt')
         names = [n.replace('\\', '/') for n in
                  self._read_lines(list_file, 'image list')]
+        check_file_names('NUSWIDE', names, list_file)
         labels = np.stack([
             self._read_labels(
                 osp.join(self.data_root, 'TrainTestLabels',

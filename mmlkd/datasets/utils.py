@@ -60,3 +60,32 @@ def check_image_files(who: str, data_list: List[Dict], source: str) -> None:
             raise ValueError(
                 f'{who}: {len(empty)} of the images listed in {source} are '
                 'zero-byte files: ' + ', '.join(empty))
+
+
+def check_file_names(who: str, names: List[str], source: str) -> None:
+    """Raise if a listed image is listed twice or lies outside the prefix.
+
+    A duplicate entry is counted twice by the metrics (val mAP moves) and
+    trains twice as often, without a word. A ``file_name`` that is absolute
+    or climbs out with ``..`` reads files outside ``data_root``: annotation
+    lists name images inside the dataset's image folder, so both are
+    errors naming the entries.
+    """
+    escaping = [n for n in names if osp.isabs(n) or
+                osp.normpath(n).split(osp.sep)[0] == '..']
+    if escaping:
+        raise ValueError(
+            f'{who}: {source}: {len(escaping)} file names are not inside the '
+            f'image folder (absolute, or climbing out with ".."), e.g. '
+            f'{escaping[:3]}; list images relative to data_prefix')
+    seen, dup = set(), []
+    for n in names:
+        key = osp.normpath(n)
+        if key in seen:
+            dup.append(n)
+        seen.add(key)
+    if dup:
+        raise ValueError(
+            f'{who}: {source}: {len(dup)} images are listed more than once, '
+            f'e.g. {sorted(set(dup))[:3]}; each image must appear once (a '
+            'duplicate is trained and scored twice)')

@@ -167,9 +167,163 @@ def check_resume_checkpoint(cfg: Config) -> None:
     load_strictly(build_for_check(model, scope), path, '--resume', ckpt)
 
 
+def _hook_configs(cfg: Config):
+    """(config field, hook config dict) of every hook the config declares."""
+    for name, hook in (cfg.get('default_hooks') or {}).items():
+        if isinstance(hook, dict):
+            yield f'default_hooks.{name}', hook
+    for i, hook in enumerate(cfg.get('custom_hooks') or []):
+        if isinstance(hook, dict):
+            yield f'custom_hooks[{i}]', hook
+
+
+def _hook_class(type_name: Any, scope: str):
+    if not isinstance(type_name, str):
+        return type_name if isinstance(type_name, type) else None
+    from mmengine.registry import DefaultScope
+    from mmpretrain.registry import HOOKS
+    with DefaultScope.overwrite_default_scope(scope):
+        return HOOKS.get(type_name)
+
+
+def check_hook_args(cfg: Config) -> None:
+    """Every hook argument the config sets is one the hook accepts.
+
+    mmengine builds hooks when training starts, and ``CheckpointHook`` takes
+    ``**kwargs`` it passes on to ``Runner.save_checkpoint`` at the first
+    save: a misspelt ``max_keep_ckpt=1`` trains a whole epoch and then
+    crashes, leaving no checkpoint. Here each argument is compared with the
+    hook's signature (for ``CheckpointHook`` and its subclasses, the named
+    arguments only: ``Runner.save_checkpoint`` takes no others).
+
+    Raises:
+        ConfigError: an unknown hook type, or an argument the hook does not
+            take; the message names the field and the closest argument.
+    """
+    import difflib
+    import inspect
+
+    from mmengine.hooks import CheckpointHook
+    scope = cfg.get('default_scope') or 'mmpretrain'
+    for field, hook in _hook_configs(cfg):
+        cls = _hook_class(hook.get('type'), scope)
+        if cls is None:
+            raise ConfigError(f'{field}.type: no hook named '
+                              f'{hook.get("type")!r} is registered')
+        params = inspect.signature(cls.__init__).parameters
+        free = any(p.kind is p.VAR_KEYWORD for p in params.values())
+        if free and not issubclass(cls, CheckpointHook):
+            continue
+        named = [n for n, p in params.items() if n != 'self' and p.kind
+                 not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+        for key in hook:
+            if key in ('type', 'priority', '_scope_') or key in named:
+                continue
+            close = difflib.get_close_matches(key, named, n=1)
+            hint = f'; did you mean {close[0]!r}?' if close else ''
+            raise ConfigError(
+                f'{field}.{key}: {cls.__name__} has no argument {key!r}'
+                f'{hint} (it takes {", ".join(named)})')
+
+
+def _is_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool)
+
+
+def _need(field: str, value: Any, rule: str, ok: bool) -> None:
+    if not ok:
+        raise ConfigError(f'{field} must be {rule}, got {value!r} '
+                          f'({type(value).__name__})')
+
+
+# mmengine's DefaultOptimWrapperConstructor reads these paramwise_cfg keys
+# and silently ignores any other.
+PARAMWISE_KEYS = ('bias_lr_mult', 'bias_decay_mult', 'norm_decay_mult',
+                  'dwconv_decay_mult', 'flat_decay_mult', 'bypass_duplicate',
+                  'custom_keys', 'dcn_offset_lr_mult')
+
+
+def _loss_weights(node: Any, path: str):
+    """(field, value) of every ``loss_weight`` in a nested config."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            sub = f'{path}.{k}' if path else str(k)
+            if k == 'loss_weight':
+                yield sub, v
+            else:
+                yield from _loss_weights(v, sub)
+    elif isinstance(node, (list, tuple)):
+        for i, v in enumerate(node):
+            yield from _loss_weights(v, f'{path}[{i}]')
+
+
+def check_numbers(cfg: Config) -> None:
+    """The schedule, optimiser and loss numbers have the right type and sign.
+
+    mmengine takes ``max_epochs=0`` (trains nothing, exit 0), an lr given as
+    a string (fails deep inside torch without naming the field), a negative
+    ``loss_weight`` (the loss is maximised) and a misspelt ``paramwise_cfg``
+    key (ignored: ``norm_decay_mul`` leaves the norms decayed) without a
+    word. Each becomes an error naming the field.
+    """
+    import difflib
+    train_cfg = cfg.get('train_cfg') or {}
+    for key in ('max_epochs', 'max_iters', 'val_interval'):
+        if key in train_cfg:
+            v = train_cfg[key]
+            _need(f'train_cfg.{key}', v, 'a positive integer',
+                  isinstance(v, int) and not isinstance(v, bool) and v > 0)
+    gbs = cfg.get('global_batch_size')
+    if gbs is not None:
+        _need('global_batch_size', gbs, 'a positive integer (or None)',
+              isinstance(gbs, int) and not isinstance(gbs, bool) and gbs > 0)
+    wrapper = cfg.get('optim_wrapper') or {}
+    optimizer = wrapper.get('optimizer') if isinstance(wrapper, dict) else None
+    if isinstance(optimizer, dict):
+        for key in ('lr', 'weight_decay', 'eps', 'momentum'):
+            if key in optimizer:
+                v = optimizer[key]
+                _need(f'optim_wrapper.optimizer.{key}', v,
+                      'a non-negative number' if key != 'lr' else
+                      'a positive number', _is_number(v) and
+                      (v > 0 if key == 'lr' else v >= 0))
+        if 'betas' in optimizer:
+            v = optimizer['betas']
+            _need('optim_wrapper.optimizer.betas', v,
+                  'two numbers in [0, 1)',
+                  isinstance(v, (list, tuple)) and len(v) == 2
+                  and all(_is_number(b) and 0 <= b < 1 for b in v))
+    paramwise = wrapper.get('paramwise_cfg') if isinstance(wrapper,
+                                                           dict) else None
+    for key in (paramwise or {}):
+        if key not in PARAMWISE_KEYS:
+            close = difflib.get_close_matches(key, PARAMWISE_KEYS, n=1)
+            hint = f'; did you mean {close[0]!r}?' if close else ''
+            raise ConfigError(
+                f'optim_wrapper.paramwise_cfg.{key}: mmengine reads no such '
+                f'key and would ignore it{hint}')
+    schedulers = cfg.get('param_scheduler') or []
+    if isinstance(schedulers, dict):
+        schedulers = [schedulers]
+    for i, sch in enumerate(schedulers):
+        if not isinstance(sch, dict):
+            continue
+        for key, v in sch.items():
+            if key in ('begin', 'end', 'T_max', 'eta_max', 'eta_min',
+                       'start_factor', 'end_factor', 'pct_start', 'gamma',
+                       'factor'):
+                _need(f'param_scheduler[{i}].{key}', v, 'a number',
+                      _is_number(v))
+    for field, v in _loss_weights(cfg.get('model') or {}, 'model'):
+        _need(field, v, 'a non-negative number (a negative weight '
+              'maximises the loss)', _is_number(v) and v >= 0)
+
+
 def check_config(cfg: Config, allow_random_teacher: bool = False) -> None:
     """Every pre-training check that applies to ``cfg``."""
     check_class_counts(cfg)
+    check_numbers(cfg)
+    check_hook_args(cfg)
     if is_distill_config(cfg):
         check_teacher_checkpoint(cfg, allow_random_teacher)
     check_resume_checkpoint(cfg)

@@ -1,6 +1,10 @@
 """Shared set-up of tools/train.py and tools/test.py."""
 import argparse
+import ctypes
+import datetime
 import os
+import signal
+import sys
 from typing import Optional
 
 import torch
@@ -46,19 +50,70 @@ def load_config(path: str, args: argparse.Namespace) -> Config:
     return cfg
 
 
+# linux/prctl.h
+_PR_SET_PDEATHSIG = 1
+
+
+def end_with_launcher(sig: int = signal.SIGTERM) -> bool:
+    """Have the kernel stop this worker when its launcher process dies.
+
+    torchrun's workers are its children; when torchrun (or the shell
+    running ``dist_train.sh``) is killed with SIGKILL it cannot stop them,
+    and they would go on training under PID 1 and writing checkpoints into
+    the work dir, also while a new run resumes there. ``PR_SET_PDEATHSIG``
+    sends ``sig`` to this process as soon as its parent exits. Linux only;
+    elsewhere nothing is done.
+
+    Args:
+        sig: the signal to receive. Defaults to ``signal.SIGTERM``.
+
+    Returns:
+        bool: whether the kernel took the request.
+    """
+    if not sys.platform.startswith('linux'):
+        return False
+    parent = os.getppid()
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) != 0:
+        return False
+    # The launcher may have died before the request was made.
+    if os.getppid() != parent:
+        os.kill(os.getpid(), sig)
+    return True
+
+
+def dist_timeout(cfg: Config) -> datetime.timedelta:
+    """The collective timeout: ``env_cfg.dist_cfg.timeout`` seconds.
+
+    A stopped or dead worker leaves the others waiting in a collective;
+    after this long they fail with an error instead of hanging.
+    """
+    seconds = (cfg.get('env_cfg') or {}).get('dist_cfg', {}).get(
+        'timeout', 1800)
+    if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) \
+            or seconds <= 0:
+        raise ValueError('env_cfg.dist_cfg.timeout must be a positive number '
+                         f'of seconds, got {seconds!r}')
+    return datetime.timedelta(seconds=seconds)
+
+
 def setup_cpu_distributed(cfg: Config) -> Optional[str]:
     """Run ``--launcher pytorch`` on machines without a GPU.
 
     mmengine's pytorch launcher calls ``torch.cuda.set_device`` and fails
-    without CUDA. Here the process group is created with gloo before the
+    without CUDA. Under any ``--launcher pytorch`` the worker is first tied
+    to its launcher (:func:`end_with_launcher`). Here the process group is
+    created with gloo (and ``env_cfg.dist_cfg.timeout``) before the
     Runner is built (the Runner then skips its own init), and DDP is wrapped
     with ``device_ids=None`` as CPU modules require. Returns the backend used,
     or None when nothing was done.
     """
+    if cfg.launcher == 'pytorch':
+        end_with_launcher()
     if cfg.launcher != 'pytorch' or torch.cuda.is_available():
         return None
     if not dist.is_initialized():
-        dist.init_process_group(backend='gloo')
+        dist.init_process_group(backend='gloo', timeout=dist_timeout(cfg))
     cfg.env_cfg.setdefault('dist_cfg', {})['backend'] = 'gloo'
     wrapper = cfg.get('model_wrapper_cfg') or dict(
         type='MMDistributedDataParallel')

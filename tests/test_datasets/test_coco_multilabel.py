@@ -114,3 +114,40 @@ def test_load_json_reads_through_mmengine_fileio(tmp_path, monkeypatch):
                         lambda *a, **k: calls.append(a) or real(*a, **k))
     assert utils.load_json(str(path), 'Who') == {'x': [1, 2]}
     assert calls == [(str(path), )]
+
+
+def _write_list(root, items, name='list.json'):
+    (root / name).write_text(json.dumps(items))
+    return name
+
+
+def test_list_format_classes_subset(coco_root):
+    one, two = 'COCO_val2014_000000000001.jpg', 'COCO_val2014_000000000002.jpg'
+    ann = _write_list(coco_root, [
+        dict(file_name=one, labels=['dog', 'person', 'cat']),
+        dict(file_name=two, labels=['cat']),
+    ])
+    ds = build(coco_root, ann=ann, classes=['person', 'dog'])
+    assert ds.CLASSES == ('person', 'dog')
+    # 'cat' is left out; image 2 has no label left and is dropped.
+    assert [ds.get_cat_ids(i) for i in range(len(ds))] == [[0, 1]]
+    # A class no image has is a misspelling, not an all-negative class.
+    with pytest.raises(ValueError,
+                       match=r"classes \['dgo'\] never occur in .*list.json"):
+        build(coco_root, ann=ann, classes=['person', 'dgo'])
+    # Own classes, all used: accepted as they are.
+    ds = build(coco_root, ann=ann, classes=['cat', 'dog', 'person'])
+    assert [ds.get_cat_ids(i) for i in range(len(ds))] == [[0, 1, 2], [0]]
+
+
+def test_list_format_refuses_duplicates_and_escaping_names(coco_root):
+    one = 'COCO_val2014_000000000001.jpg'
+    ann = _write_list(coco_root, [dict(file_name=one, labels=['dog']),
+                                  dict(file_name='./' + one, labels=['dog'])])
+    with pytest.raises(ValueError, match=r'1 images are listed more than '
+                       r'once, e.g. .*000000000001'):
+        build(coco_root, ann=ann)
+    for bad in ('../../../../etc/passwd', '/etc/passwd'):
+        ann = _write_list(coco_root, [dict(file_name=bad, labels=['dog'])])
+        with pytest.raises(ValueError, match='not inside the image folder'):
+            build(coco_root, ann=ann, check_files=False)

@@ -177,3 +177,19 @@ def test_second_run_in_a_locked_work_dir_is_refused(tmp_path):
     # Released: the folder can be trained in again.
     with WorkDirLock(str(tmp_path)):
         pass
+
+
+def test_recipe_card_after_resume_shows_the_lr_in_force(run_a, tmp_path):
+    work = tmp_path / 'w'
+    work.mkdir()
+    shutil.copy(run_a / 'epoch_2.pth', work / 'epoch_2.pth')
+    ckpt = torch.load(work / 'epoch_2.pth', map_location='cpu',
+                      weights_only=True)
+    resumed_lr = ckpt['optimizer']['param_groups'][0]['lr']
+    from mmengine.logging import MMLogger
+    _train(work, 3, '--resume', str(work / 'epoch_2.pth'),
+           options=['optim_wrapper.optimizer.lr=1000000.0'])
+    log = open(MMLogger.get_current_instance().log_file).read()
+    card = log[log.index('resumed from'):]
+    assert f'lr now {resumed_lr:.6g}' in card.split('\n')[0]
+    assert 'epoch 2' in card.split('\n')[0]

@@ -26,6 +26,25 @@ class RecipeCardHook(Hook):
     def __init__(self, notes: Optional[List[str]] = None) -> None:
         self.notes = list(notes or [])
 
+    @staticmethod
+    def _resume_notes(runner) -> List[str]:
+        """What a resumed run really continues with.
+
+        The card's optimizer and schedule rows are the config's; after
+        ``--resume`` the optimizer state (and so the lr in force) is the
+        checkpoint's, which may differ from the config's (a changed lr in
+        the config does not apply to a resumed run).
+        """
+        resumed = getattr(runner, 'resumed_from', None)
+        if not resumed:
+            return []
+        lrs = runner.optim_wrapper.get_lr().get('lr', [])
+        now = ', '.join(f'{lr:.6g}' for lr in sorted(set(lrs)))
+        return [f'resumed from {resumed} at epoch {runner.epoch}, iteration '
+                f'{runner.iter}: the optimizer and schedule continue from '
+                f"the checkpoint's state, lr now {now} (the optimizer row "
+                'above is the config\'s)']
+
     def before_train(self, runner) -> None:
         cfg = runner.cfg
         plan = resolve_batch(cfg, runner.world_size)
@@ -35,6 +54,6 @@ class RecipeCardHook(Hook):
             name = osp.relpath(name)
         card = build_recipe_card(
             cfg, plan, config_name=name, dataset_size=len(loader.dataset),
-            notes=self.notes)
+            notes=self.notes + self._resume_notes(runner))
         card.iters_per_epoch = len(loader)
         runner.logger.info(card.text())
