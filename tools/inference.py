@@ -160,9 +160,13 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Dict]:
     for path in args.images:
         if not osp.isfile(path):
             raise FileNotFoundError(f'inference: no such image {path!r}')
-        img = mmcv.imread(path, channel_order=order)
+        try:
+            img = mmcv.imread(path, channel_order=order)
+        except Exception:  # cv2 converts the colours of a failed decode
+            img = None
         if img is None:
-            raise ValueError(f'inference: cannot read {path!r} as an image')
+            raise ValueError(f'inference: cannot read {path!r} as an image '
+                             '(not an image file, or damaged)')
         images.append(img)
     # Arrays, not paths: the inferencer would read paths as BGR whatever the
     # model was trained on. Its preprocess + forward are what __call__ runs,

@@ -55,7 +55,8 @@ class CocoMultiLabel(MultiLabelDataset):
     official file a name that is not one of its categories raises an error;
     with a list file ``classes`` may be your own names, labels naming other
     classes are left out (and logged), and a listed class that no image has
-    raises an error (a misspelling).
+    is an error when labels were left out (a misspelling, most likely) and
+    a warning otherwise.
 
     Args:
         ann_file: the annotation file, relative to ``data_root``.
@@ -199,12 +200,18 @@ class CocoMultiLabel(MultiLabelDataset):
             seen |= gt
             out.append(dict(file_name=name, gt_label=sorted(gt)))
         never = [c for i, c in enumerate(classes) if i not in seen]
-        if subset and named and never:
-            others = f' (its other labels: {sorted(dropped)[:10]})' \
-                if dropped else ''
+        if subset and dropped and never:
+            # Labels were left out and a listed class matched none: a
+            # misspelling of one of them, most likely.
             raise ValueError(
-                f'CocoMultiLabel: classes {never} never occur in {path}'
-                f'{others}; check their spelling')
+                f'CocoMultiLabel: classes {never} never occur in {path} '
+                f'(its other labels: {sorted(dropped)[:10]}); check their '
+                'spelling')
+        if subset and named and never:
+            from mmengine.logging import MMLogger
+            MMLogger.get_current_instance().warning(
+                f'CocoMultiLabel: classes {never} have no image in {path} '
+                '(their AP is not defined on it)')
         if subset and dropped:
             from mmengine.logging import MMLogger
             MMLogger.get_current_instance().info(

@@ -46,15 +46,17 @@ def _reason(exc: BaseException) -> str:
         return (f'it pickles {found.group(1)}, which the safe loader refuses '
                 '(checkpoints are read with weights_only=True: no code runs '
                 'from a checkpoint)')
-    if isinstance(exc, pickle.UnpicklingError) or 'central directory' in text \
-            or 'PytorchStreamReader' in text:
-        return ('it is not a complete torch checkpoint (truncated, corrupt, '
-                'or not written by torch.save)')
-    kept = [
-        ln for ln in text.splitlines() if ln.strip()
-        and 'weights_only' not in ln and 'file an issue' not in ln
-    ]
-    return (' '.join(kept)[:300] or type(exc).__name__)
+    kept = ' '.join(
+        ln.strip() for ln in text.splitlines() if ln.strip()
+        and 'weights_only' not in ln and 'file an issue' not in ln)[:200]
+    # torch reports a damaged file through many exception types, some with
+    # a bare number (a zip offset or key) or an errno as their text; the
+    # reason says what the file is, the detail follows.
+    detail = f' [{type(exc).__name__}: {kept}]' if kept and not (
+        isinstance(exc, pickle.UnpicklingError) or 'central directory' in
+        text or 'PytorchStreamReader' in text) else ''
+    return ('it is not a complete torch checkpoint (truncated, corrupt, '
+            f'or not written by torch.save){detail}')
 
 
 def read_checkpoint(path: str, what: str, mmap: bool = False) -> Dict:

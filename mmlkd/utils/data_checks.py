@@ -8,6 +8,7 @@ numpy ("need at least one array to concatenate"). Here the dataloaders are
 built early (the runner reuses them) and every problem is named: the config
 field, the dataset and its annotation file, the image.
 """
+import logging
 import os
 import os.path as osp
 from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
@@ -92,7 +93,16 @@ def check_dataset_classes(dataset: Any, field: str,
                 f'{n} classes of the model ({fields})')
 
 
-def _image_problem(path: str, read: bool) -> Optional[str]:
+# Above this many pixels a decoded image costs hundreds of MB in each data
+# worker (12000 x 12000 x 3 bytes is 432 MB before any copy); usually a
+# scan or a panorama that pre-resizing (tools/dataset_converters/
+# preresize_images.py) would make cheap.
+LARGE_IMAGE_PIXELS = 50_000_000
+
+
+def _image_problem(path: str, read: bool,
+                   large: Optional[List[Tuple[str, str]]] = None
+                   ) -> Optional[str]:
     from mmengine.fileio import get, get_file_backend
     backend = get_file_backend(path, enable_singleton=True)
     local = type(backend).__name__ == 'LocalBackend'
@@ -118,6 +128,8 @@ def _image_problem(path: str, read: bool) -> Optional[str]:
         return 'not a decodable image'
     if img.size == 0:
         return 'empty image (no pixels)'
+    if large is not None and img.shape[0] * img.shape[1] > LARGE_IMAGE_PIXELS:
+        large.append((path, f'{img.shape[1]}x{img.shape[0]}'))
     return None
 
 
@@ -130,20 +142,35 @@ def find_bad_images(dataset: Any, read: bool = False
     image is read and decoded once. In-memory images (``img`` arrays) are
     checked for being empty.
     """
+    from mmengine.logging import print_log
+    from mmengine.utils import ProgressBar
     bad: List[Tuple[str, str]] = []
+    large: List[Tuple[str, str]] = []
     for ds in base_datasets(dataset):
         if not hasattr(ds, 'get_data_info'):
             continue
+        # Reading every image of a real dataset takes minutes.
+        bar = ProgressBar(len(ds)) if read and len(ds) >= 1000 else None
         for i in range(len(ds)):
+            if bar is not None:
+                bar.update()
             info = ds.get_data_info(i)
             if info.get('img_path'):
-                problem = _image_problem(info['img_path'], read)
+                problem = _image_problem(info['img_path'], read, large)
                 if problem:
                     bad.append((info['img_path'], problem))
             elif read and isinstance(info.get('img'), np.ndarray) and \
                     info['img'].size == 0:
                 bad.append((f'{describe(ds)} {_entry(info, i)}',
                             'empty image (no pixels)'))
+    if large:
+        shown = ', '.join(f'{p} ({size})' for p, size in large[:5])
+        print_log(
+            f'{len(large)} images of {describe(dataset)} have more than '
+            f'{LARGE_IMAGE_PIXELS // 1_000_000} million pixels, e.g. {shown}: '
+            'each costs hundreds of MB to decode in every data worker; '
+            'consider tools/dataset_converters/preresize_images.py',
+            logger='current', level=logging.WARNING)
     return bad
 
 

@@ -138,5 +138,13 @@ def test_strict_and_safe_loading(exported):
         tool.main([STUDENT_CFG, str(tmp / 'unsafe.pth'), images[0]])
 
 
+def test_unreadable_image_is_named(exported):
+    tmp, ckpt, _, _, _ = exported
+    bad = tmp / 'not_an_image.png'
+    bad.write_bytes(b'\x89PNG garbage, not an image')
+    with pytest.raises(ValueError, match=r"cannot read '.*not_an_image\.png'"):
+        _tool().main([STUDENT_CFG, ckpt, str(bad)])
+
+
 class Payload:
     """A class a checkpoint must not be able to instantiate."""

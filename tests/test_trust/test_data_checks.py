@@ -211,3 +211,22 @@ def test_an_empty_dataset_of_any_type_is_named():
     with pytest.raises(ConfigError, match=r"train_dataloader.dataset is "
                        r"empty: .*'MultiLabelDataset'.*empty.json"):
         check_data(Runner(), ('train', ))
+
+
+def test_check_data_warns_of_very_large_images(tmp_path, monkeypatch):
+    from mmengine.logging import MMLogger
+
+    import mmlkd.utils.data_checks as data_checks
+    # 12 x 16 images stand in for 12000 x 12000 ones: the rule is a count.
+    monkeypatch.setattr(data_checks, 'LARGE_IMAGE_PIXELS', 150)
+    entries = [dict(file_name='big.jpg', labels=['dog'])]
+    ann, img_dir = _coco_list(tmp_path, entries)
+    ds = DATASETS.build(dict(type='CocoMultiLabel', ann_file=str(ann),
+                             data_prefix=str(img_dir)))
+    seen = []
+    logger = MMLogger.get_current_instance()
+    monkeypatch.setattr(logger, 'log',
+                        lambda level, msg, *a, **k: seen.append(msg))
+    assert find_bad_images(ds, read=True) == []  # a warning, not an error
+    assert any('big.jpg (16x12)' in m and 'preresize_images.py' in m
+               for m in seen), seen

@@ -117,3 +117,32 @@ def test_distillation_without_teacher_ckpt_is_an_error(tmp_path):
                     check=False)
     last = proc.stderr.strip().splitlines()[-1]
     assert proc.returncode != 0 and 'model.teacher_ckpt' in last, last
+
+
+def test_damaged_checkpoint_reason_is_never_a_bare_number(tmp_path):
+    import random
+
+    from mmlkd.utils.checkpoint_loading import read_checkpoint
+    path = tmp_path / 'good.pth'
+    torch.save({'state_dict': {'w': torch.randn(64, 64)}, 'meta': {}}, path)
+    data = path.read_bytes()
+    failures = 0
+    for seed in range(120):
+        rng = random.Random(seed)
+        damaged = bytearray(data)
+        if seed % 2:
+            damaged = damaged[:rng.randrange(len(damaged))]
+        else:
+            for _ in range(20):
+                damaged[rng.randrange(len(damaged))] = rng.randrange(256)
+        bad = tmp_path / f'damaged_{seed}.pth'
+        bad.write_bytes(bytes(damaged))
+        try:
+            read_checkpoint(str(bad), 'model.teacher_ckpt')
+        except CheckpointError as e:
+            failures += 1
+            msg = str(e)
+            assert msg.startswith('model.teacher_ckpt: ') and bad.name in msg
+            assert ('not a complete torch checkpoint' in msg
+                    or 'safe loader refuses' in msg), msg
+    assert failures > 30
