@@ -51,6 +51,40 @@ def check_checkpoint_file(path: str, option: str = '--resume') -> None:
                          f'fails the CRC check. {hint}')
 
 
+def _newest_complete(folder: str, broken: str) -> Optional[str]:
+    """The most recently written checkpoint of ``folder`` that is complete."""
+    import glob
+    found = sorted(glob.glob(osp.join(folder, '*.pth')), key=osp.getmtime,
+                   reverse=True)
+    for path in found:
+        if osp.realpath(path) == osp.realpath(broken):
+            continue
+        try:
+            check_checkpoint_file(path)
+        except (ValueError, FileNotFoundError):
+            continue
+        return path
+    return None
+
+
+def _check_recorded(path: str, record: str, work_dir: str) -> None:
+    """``check_checkpoint_file`` with advice fit for an automatic resume.
+
+    Its own hint (``--resume`` without a path) is what was just done; here
+    the newest complete checkpoint of the work dir is named instead.
+    """
+    try:
+        check_checkpoint_file(path, f'--resume ({record})')
+    except ValueError as e:
+        good = _newest_complete(work_dir, path)
+        advice = (f'resume from the newest complete checkpoint: --resume '
+                  f'{good}' if good else 'the work dir has no complete '
+                  'checkpoint: train from the start')
+        first = str(e).split(' A kill or a full disk')[0]
+        raise ValueError(f'{first} {record} names it as the last checkpoint '
+                         f'(a save was interrupted); {advice}') from None
+
+
 def _inside(path: str, folder: str) -> bool:
     path, folder = osp.realpath(path), osp.realpath(folder)
     return osp.commonpath([path, folder]) == folder
@@ -84,7 +118,7 @@ def resolve_auto_resume(cfg: Config) -> Optional[str]:
     out_dir = cfg.get('default_hooks', {}).get('checkpoint', {}).get(
         'out_dir')
     if _inside(path, work_dir) or (out_dir and _inside(path, out_dir)):
-        check_checkpoint_file(path, f'--resume ({record})')
+        _check_recorded(path, record, osp.dirname(path))
         return path
     local = osp.join(work_dir, osp.basename(named))
     if not osp.isfile(local):
@@ -97,7 +131,7 @@ def resolve_auto_resume(cfg: Config) -> Optional[str]:
         f'{record} names {named!r}, outside this work dir (a copied or '
         f'moved work dir); resuming from this work dir\'s {local!r}',
         logger='current')
-    check_checkpoint_file(local, f'--resume ({record})')
+    _check_recorded(local, record, work_dir)
     return local
 
 

@@ -99,8 +99,6 @@ def check_teacher_checkpoint(cfg: Config, allow_random_teacher: bool = False
     Without a checkpoint the teacher would be random: an error unless
     ``allow_random_teacher`` (``tools/train.py --random-teacher``).
     """
-    from .checkpoint_loading import check_fits
-
     path = cfg.model.get('teacher_ckpt')
     if not path:
         if allow_random_teacher or _teacher_pretrained(cfg):
@@ -117,7 +115,34 @@ def check_teacher_checkpoint(cfg: Config, allow_random_teacher: bool = False
             f'model.teacher_ckpt: no such file {path!r}. Train the teacher '
             'first (tools/train.py with its config) or fix the path with '
             '--cfg-options model.teacher_ckpt=PATH')
-    check_fits(cfg.model.teacher, path, 'model.teacher_ckpt')
+    check_teacher_weights(cfg.model.teacher, path)
+
+
+def check_teacher_weights(teacher_cfg: Any, path: str) -> None:
+    """The teacher checkpoint fits ``teacher_cfg`` strictly and is finite.
+
+    A teacher saved after it diverged holds NaN or inf weights; distilling
+    from it gives a non-finite loss at the first iteration, which no lower
+    lr cures. The tensors are memory-mapped, and the first keys at fault
+    are named.
+    """
+    import torch
+
+    from .checkpoint_loading import (build_for_check, load_strictly,
+                                     read_checkpoint, state_dict_of)
+    what = 'model.teacher_ckpt'
+    ckpt = read_checkpoint(path, what, mmap=True)
+    load_strictly(build_for_check(teacher_cfg, 'mmpretrain'), path, what,
+                  ckpt)
+    bad = [k for k, t in state_dict_of(ckpt).items()
+           if isinstance(t, torch.Tensor) and t.is_floating_point()
+           and not bool(torch.isfinite(t).all())]
+    if bad:
+        raise ConfigError(
+            f'{what}: {path!r} holds non-finite (NaN/inf) weights in '
+            f'{len(bad)} tensors, e.g. {bad[:3]}: the teacher was saved after '
+            'it diverged. Use an earlier checkpoint of the teacher run (the '
+            'distillation would be non-finite from its first step).')
 
 
 def _model_and_scope(cfg: Config):

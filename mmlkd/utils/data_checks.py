@@ -85,8 +85,10 @@ def check_dataset_classes(dataset: Any, field: str,
             example = f'; e.g. {bad_label}' if bad_label else ''
             raise ConfigError(
                 f'{field}: {describe(ds)} has {len(classes)} classes but the '
-                f'model predicts {n} ({fields}){example}. Set the classes of '
-                'the dataset (classes=[...]) or num_classes to agree')
+                f'model predicts {n} ({fields}){example}. Either set '
+                f'{", ".join(counts)} to {len(classes)} (every one of them), '
+                f'or give the dataset the model\'s {n} classes with '
+                f'{field}.classes=[...] (the names, in label order)')
         if bad_label:
             raise ConfigError(
                 f'{field}: in {describe(ds)}, {bad_label}, outside the '

@@ -1,6 +1,7 @@
 """`--resume` names a partial checkpoint; a copied work dir resumes its own."""
 import os
 import shutil
+import time
 
 import pytest
 import torch
@@ -90,6 +91,23 @@ def test_copied_work_dir_resumes_from_its_own_file(tmp_path, ckpt):
     # No record: nothing to resume.
     os.remove(copy / 'last_checkpoint')
     assert resolve_auto_resume(_cfg(copy)) is None
+
+
+def test_truncated_last_checkpoint_names_the_newest_complete_one(tmp_path,
+                                                                  ckpt):
+    data = ckpt.read_bytes()
+    time.sleep(0.01)
+    cut = tmp_path / 'epoch_2.pth'
+    cut.write_bytes(data[:len(data) // 2])  # killed while saving epoch 2
+    (tmp_path / 'last_checkpoint').write_text(str(cut))
+    with pytest.raises(ValueError,
+                       match=r'epoch_2\.pth.*not a complete.*last_checkpoint '
+                       r'names it.*--resume .*epoch_1\.pth') as e:
+        resolve_auto_resume(_cfg(tmp_path))
+    assert 'without a path' not in str(e.value)
+    os.remove(ckpt)
+    with pytest.raises(ValueError, match='no complete checkpoint'):
+        resolve_auto_resume(_cfg(tmp_path))
 
 
 def test_copied_work_dir_end_to_end(tiny_teacher_ckpt, tmp_path):

@@ -48,6 +48,9 @@ def test_dataset_with_other_class_count_is_named_before_training(tmp_path):
     last = proc.stderr.strip().splitlines()[-1]
     assert 'train_dataloader.dataset' in last and 'has 4 classes' in last \
         and 'model.head.num_classes=16' in last, last
+    # The fix names the concrete fields, not a generic "num_classes".
+    assert 'set model.head.num_classes, data_preprocessor.num_classes to 4' \
+        in last and 'train_dataloader.dataset.classes=[...]' in last, last
     assert not (tmp_path / 'epoch_1.pth').exists()
 
 

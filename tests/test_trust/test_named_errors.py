@@ -146,3 +146,19 @@ def test_damaged_checkpoint_reason_is_never_a_bare_number(tmp_path):
             assert ('not a complete torch checkpoint' in msg
                     or 'safe loader refuses' in msg), msg
     assert failures > 30
+
+
+def test_teacher_with_nan_weights_is_named_before_training(tmp_path):
+    cfg = _cfg()
+    teacher = build_for_check(cfg.model.teacher, 'mmpretrain')
+    state = teacher.state_dict()
+    key = next(k for k, v in state.items() if v.is_floating_point()
+               and k.endswith('weight'))
+    state[key] = torch.full_like(state[key], float('nan'))
+    path = tmp_path / 'teacher_diverged.pth'
+    torch.save({'state_dict': state, 'meta': {}}, path)
+    cfg.model.teacher_ckpt = str(path)
+    with pytest.raises(ConfigError, match=rf'model.teacher_ckpt: .*'
+                       rf'teacher_diverged.pth.*non-finite.*{key}') as e:
+        check_config(cfg)
+    assert 'learning rate' not in str(e.value)

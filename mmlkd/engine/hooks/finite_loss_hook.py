@@ -75,6 +75,17 @@ class FiniteLossHook(Hook):
         return (f'the last checkpoint written is {last}' if last else
                 'no checkpoint had been written yet')
 
+    @staticmethod
+    def _advice(runner) -> str:
+        if runner.iter == 0:
+            # Nothing has been updated yet: the lr cannot be the cause.
+            return ('At the first iteration no update has happened yet, so '
+                    'the lr is not the cause: check the inputs (a non-finite '
+                    'pixel or label), the teacher checkpoint and the loss '
+                    'configuration.')
+        return ('Lower the learning rate (or a loss weight) and resume from '
+                'a finite checkpoint.')
+
     def after_train_iter(self,
                          runner,
                          batch_idx: int,
@@ -96,8 +107,7 @@ class FiniteLossHook(Hook):
                 f'non-finite loss at {where}: '
                 f'{", ".join(terms) or "on another rank"}. Training stopped '
                 'before any checkpoint of this state was written; '
-                f'{self._last_checkpoint(runner)}. Lower the learning rate '
-                '(or a loss weight) and resume from a finite checkpoint.')
+                f'{self._last_checkpoint(runner)}. {self._advice(runner)}')
         if checkpoint_due_after_iter(runner):
             self._check_weights(runner, f'iteration {runner.iter + 1}')
 
