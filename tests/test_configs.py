@@ -71,7 +71,9 @@ def test_config_declares_the_recipe(path):
         types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
         assert 'Cutout' in types and 'RandAugment' in types
         assert cfg.data_preprocessor.std == [255.0] * 3
-        assert cfg.param_scheduler.type == 'OneCycleLR'
+        # torch's OneCycleLR: the lr and (cycle_momentum) Adam's beta1
+        assert [s.type for s in cfg.param_scheduler] == [
+            'OneCycleLR', 'OneCycleMomentum']
         if cfg.train_dataloader.dataset.type == 'VOC':
             assert 'MergeDifficultLabels' in types
         # as the L2D reference: no partial last batch, and its OF1 / CF1

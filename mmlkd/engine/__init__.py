@@ -1,6 +1,7 @@
 """Training-loop machinery: the runner, hooks, model wrappers and
 checkpoint-file checks."""
 from . import hooks  # noqa: F401
+from . import schedulers  # noqa: F401
 from .hooks import (ChannelsLastHook, FiniteLossHook, LossGradNormHook,
                     NonFiniteLossError, PairedInitHook, RecipeCardHook,
                     RNGStateHook)

@@ -236,6 +236,7 @@ class RecipeCard:
     distill_losses: Dict[str, Dict[str, Any]]
     teacher_ckpt: Optional[str] = None
     notes: List[str] = field(default_factory=list)
+    paramwise_cfg: Dict[str, Any] = field(default_factory=dict)
 
     @property
     def peak_lr(self) -> Optional[float]:
@@ -261,6 +262,7 @@ class RecipeCard:
         rows.append(('BatchNorm', bn))
         opt = dict(self.optimizer)
         rows.append(('optimizer', f'{opt.pop("type", "?")}({_kw(opt)})'))
+        rows.extend(self._optimizer_rows())
         if self.lr_scale is None and self.base_batch_size not in (
                 None, p.global_batch):
             scaled = (f'{_num(self.lr)} (auto_scale_lr off: NOT scaled from '
@@ -317,6 +319,51 @@ class RecipeCard:
 
     def text(self) -> str:
         return '\n'.join(self.lines())
+
+    def _optimizer_rows(self) -> List[Tuple[str, str]]:
+        """Weight decay, Adam's eps and beta1 (or SGD's momentum): what
+        the optimiser takes, with torch's defaults where the config is
+        silent, and whether a scheduler cycles the momentum."""
+        opt = self.optimizer
+        kind = str(opt.get('type', ''))
+        rows = []
+        wd = opt.get('weight_decay', 0.0)
+        if wd:
+            spared = [what for key, what in (
+                ('norm_decay_mult', 'norm'), ('bias_decay_mult', 'bias'),
+                ('flat_decay_mult', '1-D'))
+                      if self.paramwise_cfg.get(key) == 0]
+            coupled = 'decoupled' if kind.endswith('W') else 'coupled L2'
+            rows.append(('weight decay', f'{_num(wd)} ({coupled}), 0 on '
+                         f'{", ".join(spared)} parameters' if spared else
+                         f'{_num(wd)} ({coupled}) on every parameter'))
+        else:
+            rows.append(('weight decay', 'none'))
+        adam = 'Adam' in kind
+        if adam:
+            eps = opt.get('eps')
+            rows.append(('eps', '1e-08 (torch default)' if eps is None else
+                         _num(eps)))
+        label = 'beta1' if adam else 'momentum'
+        cyclers = [s for s in self.schedulers
+                   if str(s.get('type', '')).endswith('Momentum')]
+        if cyclers:
+            s = cyclers[0]
+            per = ('per iteration' if s.get('convert_to_iter_based')
+                   or not s.get('by_epoch', True) else 'per epoch')
+            if str(s['type']).endswith('OneCycleMomentum'):
+                top = _num(s.get('max_momentum', 0.95))
+                value = (f'cycled by {s["type"]}: {top} -> '
+                         f'{_num(s.get("base_momentum", 0.85))} -> {top}, '
+                         f'{per}')
+            else:
+                value = f'scheduled by {s["type"]}, {per}'
+        elif adam:
+            value = f'fixed {_num(float((opt.get("betas") or (0.9, ))[0]))}'
+        else:
+            value = f'fixed {_num(float(opt.get("momentum", 0.0)))}'
+        rows.append((label, value))
+        return rows
 
 
 def _num(x: Any) -> str:
@@ -438,6 +485,8 @@ def build_recipe_card(cfg: Config,
         },
         teacher_ckpt=model.get('teacher_ckpt'),
         notes=list(notes or []),
+        paramwise_cfg=_plain((cfg.get('optim_wrapper') or {}).get(
+            'paramwise_cfg') or {}),
     )
 
 
