@@ -96,8 +96,10 @@ if __name__ == '__main__':
         ],
         extras_require={
             # openmim 0.3.9 imports pkg_resources: setuptools < 81.
+            # randaugment: the L2D reference's RandAugment, which the tests
+            # compare mmlkd's RandAugmentPIL with (never imported at run time).
             'tests': ['pytest', 'scikit-learn', 'openmim>=0.3.9',
-                      'setuptools>=77,<81'],
+                      'setuptools>=77,<81', 'randaugment==1.0.2'],
             'mim': ['openmim>=0.3.9', 'setuptools>=77,<81'],
         },
         license='Apache-2.0',

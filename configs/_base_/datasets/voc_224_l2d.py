@@ -1,4 +1,4 @@
-# Pascal VOC 2007, 224 px, the L2D way: the L2D training pipeline and inputs
+# Pascal VOC 2007, 224 px, the L2D way: the L2D pipelines and inputs
 # in [0, 1] (l2d_transforms.py), and "difficult" labels counted as positive,
 # in training (MergeDifficultLabels) and in evaluation
 # (difficult_as_positive=True), as the L2D reference does.
@@ -7,16 +7,23 @@ _base_ = ['./voc_224.py', './l2d_transforms.py']
 data_preprocessor = {{_base_.l2d_input_scaling}}
 
 train_pipeline = [
-    dict(type='LoadImageFromFile'),
+    {{_base_.l2d_load}},
     dict(type='MergeDifficultLabels'),
-    dict(type='Resize', scale=(224, 224)),
+    {{_base_.l2d_resize}},
     {{_base_.l2d_cutout}},
     {{_base_.l2d_randaugment}},
     dict(type='PackInputs'),
 ]
+test_pipeline = [  # voc_224.py's meta_keys pack gt_label_difficult
+    {{_base_.l2d_load}},
+    {{_base_.l2d_resize}},
+    dict(type='PackInputs', meta_keys={{_base_.meta_keys}}),
+]
 # drop_last: the L2D reference drops the last partial batch (VOC trainval:
 # 5,011 images, 78 iterations of 64 per epoch).
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline), drop_last=True)
+val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
+test_dataloader = val_dataloader
 # Beside the ML-GCN family (CP..OF1 at 0.5, top-3): the L2D paper's OF1 / CF1
 # (top-k with k = the image's number of true labels; CF1 the mean per-class
 # F1), as multi-label/OF1_topk_gt and multi-label/CF1_topk_gt.
