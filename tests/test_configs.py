@@ -69,7 +69,7 @@ def test_config_declares_the_recipe(path):
             assert cfg[key].persistent_workers and cfg[key].num_workers > 0
         # every real-dataset config trains on the L2D recipe
         types = [t['type'] for t in cfg.train_dataloader.dataset.pipeline]
-        assert 'Cutout' in types and 'RandAugment' in types
+        assert 'CutoutPIL' in types and 'RandAugmentPIL' in types
         assert cfg.data_preprocessor.std == [255.0] * 3
         # torch's OneCycleLR: the lr and (cycle_momentum) Adam's beta1
         assert [s.type for s in cfg.param_scheduler] == [

@@ -168,7 +168,7 @@ def test_prepare_launch_sets_the_batch_and_adds_the_card_hook(monkeypatch):
 
 # --- point 4: the recipe card equals the paper's recipe ---------------------
 
-L2D_PIPELINE = ['LoadImageFromFile', 'Resize', 'Cutout', 'RandAugment',
+L2D_PIPELINE = ['LoadImagePIL', 'PILResize', 'CutoutPIL', 'RandAugmentPIL',
                 'PackInputs']
 MLD = dict(type='MLDLoss', loss_weight=10 / 64)
 LED = dict(type='LEDLoss', cd_weight=100.0, id_weight=1000.0,

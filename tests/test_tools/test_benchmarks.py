@@ -166,12 +166,15 @@ def test_bench_pipeline_rows_and_workers(tmp_path):
     import bench_pipeline
     out = tmp_path / 'pipe.json'
     result = bench_pipeline.main([
-        '--images', '3', '--size', '96', '72', '--backends', 'cv2',
+        '--images', '3', '--size', '96', '72', '--backends', 'cv2', 'pillow',
         '--loader-epochs', '0', '--gpu-images-per-s', '1000', '--json',
         str(out)])
-    assert [(r['pipeline'], r['stored']) for r in result['rows']] == [
-        ('coco', 'original'), ('coco', '224x224'), ('l2d', 'original'),
-        ('l2d', '224x224')]
+    # The L2D recipe decodes with PIL (LoadImagePIL), as the reference.
+    assert [(r['pipeline'], r['backend'], r['stored'])
+            for r in result['rows']] == [
+        ('coco', 'cv2', 'original'), ('coco', 'cv2', '224x224'),
+        ('coco', 'pillow', 'original'), ('coco', 'pillow', '224x224'),
+        ('l2d', 'pillow', 'original'), ('l2d', 'pillow', '224x224')]
     assert all(r['images_per_s'] > 0 for r in result['rows'])
     assert 'workers for 1000 images/s' in result['markdown']
     assert json.loads(out.read_text())['rows'] == result['rows']

@@ -42,9 +42,9 @@ def test_l2d_coco_card_is_the_same_recipe_at_1_2_and_8_gpus():
     for gpus, rows in cards.items():
         assert rows['batch'] == [f'global 64 = {gpus} x {64 // gpus} per '
                                  'process (from global_batch_size)']
-        assert rows['train pipeline'][0].startswith(
-            'LoadImageFromFile -> Resize(scale=(224, 224)) -> Cutout(')
-        assert 'RandAugment(' in rows['train pipeline'][0]
+        assert rows['train pipeline'][0] == (
+            'LoadImagePIL -> PILResize(scale=(224, 224)) -> '
+            'CutoutPIL(cutout_factor=0.5) -> RandAugmentPIL -> PackInputs')
         assert rows['distill losses'] == [
             'loss_mld: MLDLoss(loss_weight=0.15625)',
             "loss_led: LEDLoss(cd_weight=100, id_weight=1000, "
