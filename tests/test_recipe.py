@@ -291,3 +291,11 @@ def test_card_shows_decay_eps_beta1_and_iterations():
     rows = _rows(build_recipe_card(cfg, plan))
     assert rows['weight decay'] == '0.0001 (coupled L2) on every parameter'
     assert 'eps' not in rows and rows['momentum'] == 'fixed 0.9'
+
+
+def test_card_names_the_initial_weights():
+    rows = _rows(_card('l2d/r101_to_r18_coco.py', 1))
+    assert rows['initial weights'].startswith('backbone ')
+    assert 'resnet18' in rows['initial weights']
+    rows = _rows(_card('demo/teacher.py', 1))
+    assert rows['initial weights'] == 'random (no Pretrained init_cfg)'

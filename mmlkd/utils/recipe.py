@@ -235,6 +235,7 @@ class RecipeCard:
     student_loss: Optional[Dict[str, Any]]
     distill_losses: Dict[str, Dict[str, Any]]
     teacher_ckpt: Optional[str] = None
+    init_weights: Optional[str] = None
     notes: List[str] = field(default_factory=list)
     paramwise_cfg: Dict[str, Any] = field(default_factory=dict)
 
@@ -300,6 +301,8 @@ class RecipeCard:
         if self.input_mean is not None:
             rows.append(('input scaling', f'(x - {list(self.input_mean)}) / '
                          f'{list(self.input_std)}'))
+        if self.init_weights is not None:
+            rows.append(('initial weights', self.init_weights))
         if self.teacher_ckpt is not None:
             rows.append(('teacher', self.teacher_ckpt))
         if self.student_loss is not None:
@@ -427,6 +430,16 @@ def iters_per_epoch(cfg: Config, plan: BatchPlan,
     return math.ceil(per_rank / plan.per_process)
 
 
+def _init_weights(student: Dict[str, Any]) -> str:
+    """Where the student's weights start: its Pretrained init_cfg, if any."""
+    for part, sub in (('', student), ('backbone ', student.get('backbone'))):
+        init = (sub or {}).get('init_cfg') if isinstance(sub, dict) else None
+        for one in (init if isinstance(init, list) else [init]):
+            if isinstance(one, dict) and one.get('type') == 'Pretrained':
+                return f'{part}{one.get("checkpoint")}'.strip()
+    return 'random (no Pretrained init_cfg)'
+
+
 def build_recipe_card(cfg: Config,
                       plan: BatchPlan,
                       config_name: str = '',
@@ -484,6 +497,7 @@ def build_recipe_card(cfg: Config,
             for k, v in (distiller.get('distill_losses') or {}).items()
         },
         teacher_ckpt=model.get('teacher_ckpt'),
+        init_weights=_init_weights(student),
         notes=list(notes or []),
         paramwise_cfg=_plain((cfg.get('optim_wrapper') or {}).get(
             'paramwise_cfg') or {}),
