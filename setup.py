@@ -98,8 +98,11 @@ if __name__ == '__main__':
             # openmim 0.3.9 imports pkg_resources: setuptools < 81.
             # randaugment: the L2D reference's RandAugment, which the tests
             # compare mmlkd's RandAugmentPIL with (never imported at run time).
+            # onnx / onnxruntime: tools/deployment/pytorch2onnx.py's test
+            # (the export itself needs only torch).
             'tests': ['pytest', 'scikit-learn', 'openmim>=0.3.9',
-                      'setuptools>=77,<81', 'randaugment==1.0.2'],
+                      'setuptools>=77,<81', 'randaugment==1.0.2',
+                      'onnx>=1.16', 'onnxruntime>=1.18'],
             'mim': ['openmim>=0.3.9', 'setuptools>=77,<81'],
         },
         license='Apache-2.0',
