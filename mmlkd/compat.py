@@ -16,8 +16,11 @@ import argparse
 import importlib
 import importlib.metadata
 import importlib.util
+import logging
 import os.path as osp
-from typing import Callable, Dict, List, Optional
+import re
+import warnings
+from typing import Callable, Dict, List, NamedTuple, Optional
 
 _APPLIED: Dict[str, bool] = {}
 
@@ -396,7 +399,218 @@ def needs_loss_mapping_names() -> Optional[str]:
             'argument when a recorded input cannot be fetched')
 
 
-FIXES: Dict[str, Callable[[], bool]] = {    'torch_quantization_names': patch_torch_quantization_names,
+# --- known-harmless upstream warnings -------------------------------------
+
+class UpstreamNoise(NamedTuple):
+    """A warning the pinned stack emits on every run, and why it is harmless."""
+    message: str  # regex matched against the start of the message
+    via: str  # 'warnings' (warnings.warn) or 'logging' (mmengine print_log)
+    cause: str  # the upstream source, and why mmlkd does not need to act
+    needed: Callable[[], Optional[str]]  # why this stack emits it, or None
+
+
+def _dist_version(name: str) -> Optional[str]:
+    try:
+        return importlib.metadata.version(name)
+    except importlib.metadata.PackageNotFoundError:
+        return None
+
+
+def _version_tuple(version: str) -> tuple:
+    parts = []
+    for piece in version.split('.')[:3]:
+        digits = ''.join(c for c in piece if c.isdigit()) or '0'
+        parts.append(int(digits))
+    return tuple(parts)
+
+
+def _emits_mmcv_lite_deform_attn() -> Optional[str]:
+    # metadata only: importing mmcv.cnn here would emit the warning
+    if _dist_version('mmcv-lite') is None or _dist_version('mmcv'):
+        return None
+    return ('mmcv-lite is installed (no compiled ops): mmcv.cnn.bricks.'
+            'transformer warns when it cannot import '
+            'MultiScaleDeformableAttention')
+
+
+def _emits_pkg_resources_deprecation() -> Optional[str]:
+    setuptools = _dist_version('setuptools')
+    if importlib.util.find_spec('pkg_resources') is None or not setuptools:
+        return None  # setuptools >= 81: no pkg_resources to import
+    if _version_tuple(setuptools) < (67, 5):
+        return None  # the warning on import came with setuptools 67.5
+    return (f'setuptools {setuptools} warns when pkg_resources is imported; '
+            "mmengine 0.10.7's is_installed (pkg:: config bases) and "
+            'openmim 0.3.9 import it')
+
+
+def _emits_file_client_deprecation() -> Optional[str]:
+    mmengine = _dist_version('mmengine')
+    if not mmengine or _version_tuple(mmengine) >= (1, 0):
+        return None  # mmengine promises to drop the FileClient in 1.0
+    return (f'mmengine {mmengine} CheckpointHook.before_train builds a '
+            'FileClient on every run, and FileClient logs its own '
+            'deprecation')
+
+
+def _emits_frozen_param_warnings() -> Optional[str]:
+    mmengine = _dist_version('mmengine')
+    if not mmengine or _version_tuple(mmengine) >= (1, 0):
+        return None
+    return (f'mmengine {mmengine} DefaultOptimWrapperConstructor logs each '
+            "frozen parameter, i.e. each of a distillation teacher's")
+
+
+UPSTREAM_NOISE: Dict[str, UpstreamNoise] = {
+    'mmcv_lite_deform_attn': UpstreamNoise(
+        message=r'Fail to import ``MultiScaleDeformableAttention``',
+        via='warnings',
+        cause='mmcv-lite 2.1 ships no compiled ops, and '
+        'mmcv/cnn/bricks/transformer.py warns at import that '
+        'MultiScaleDeformableAttention is missing; mmpretrain imports that '
+        'module for its transformer backbones, and no mmlkd model uses the '
+        'op (a model that does fails when it is built, not silently)',
+        needed=_emits_mmcv_lite_deform_attn),
+    'pkg_resources_deprecated': UpstreamNoise(
+        message=r'pkg_resources is deprecated as an API',
+        via='warnings',
+        cause="setuptools >= 67.5 warns on `import pkg_resources`; "
+        "mmengine 0.10.7's utils/package_utils.py imports it to resolve "
+        '`mmpretrain::` config bases (and openmim 0.3.9 to find packages); '
+        'setuptools < 81 is pinned for it (requirements/constraints.txt), '
+        'and without pkg_resources mmlkd.compat resolves the bases itself',
+        needed=_emits_pkg_resources_deprecation),
+    'file_client_deprecated': UpstreamNoise(
+        message=r'"FileClient" will be deprecated',
+        via='logging',
+        cause="mmengine 0.10.7's hooks/checkpoint_hook.py builds a "
+        'FileClient in before_train even without file_client_args ("will '
+        'not be removed util the release of MMEngine1.0"), and '
+        'FileClient.__new__ logs this WARNING; checkpoints are written '
+        'through get_file_backend either way',
+        needed=_emits_file_client_deprecation),
+    'hard_disk_backend_alias': UpstreamNoise(
+        message=r'"HardDiskBackend" is the alias of "LocalBackend"',
+        via='logging',
+        cause='the same FileClient of mmengine 0.10.7\'s CheckpointHook '
+        "infers the 'disk' backend, registered as the deprecated "
+        'HardDiskBackend alias, whose __init__ logs this WARNING',
+        needed=_emits_file_client_deprecation),
+    'frozen_teacher_params': UpstreamNoise(
+        message=r'(module\.)?teacher\.\S+ is skipped since its '
+        r'requires_grad=False$',
+        via='logging',
+        cause="mmengine 0.10.7's optim/optimizer/default_constructor.py "
+        'logs a WARNING for every parameter without requires_grad when '
+        'paramwise_cfg is set; mmrazor freezes the whole teacher on purpose '
+        '(teacher_trainable=False), one line per teacher tensor. A frozen '
+        'student parameter is still reported',
+        needed=_emits_frozen_param_warnings),
+}
+
+
+class UpstreamNoiseFilter(logging.Filter):
+    """Drops mmengine log records of :data:`UPSTREAM_NOISE` (``logging``)."""
+
+    def __init__(self, names: List[str]):
+        super().__init__()
+        self.names = list(names)
+        self.patterns = [re.compile(UPSTREAM_NOISE[n].message)
+                         for n in self.names]
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        return not any(p.match(message) for p in self.patterns)
+
+
+_LOG_FILTER: Optional[UpstreamNoiseFilter] = None
+_WARNINGS_FILTERED: set = set()
+
+
+def needs_quiet_upstream_warnings() -> Optional[str]:
+    """Which known-harmless upstream warnings this stack emits, or None.
+
+    Version and metadata tests only (nothing is imported that would emit
+    one of the warnings before its filter exists).
+    """
+    reasons = [r for r in (n.needed() for n in UPSTREAM_NOISE.values())
+               if r is not None]
+    return '; '.join(dict.fromkeys(reasons)) or None
+
+
+def _warning_filter_present(pattern: str) -> bool:
+    for action, message, *_ in warnings.filters:
+        if action == 'ignore' and getattr(message, 'pattern', None) == pattern:
+            return True
+    return False
+
+
+def _mmlogger_init_with_filter(init):
+    def __init__(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        if _LOG_FILTER is not None:
+            self.addFilter(_LOG_FILTER)
+
+    __init__.__wrapped__ = init
+    __init__.mmlkd_upstream_noise = True
+    return __init__
+
+
+def quiet_upstream_warnings() -> bool:
+    """Filter the known-harmless upstream warnings, each naming its cause.
+
+    Upstream problems: see :data:`UPSTREAM_NOISE` (mmcv-lite's missing
+    ``MultiScaleDeformableAttention``, setuptools' ``pkg_resources``
+    deprecation, mmengine's ``FileClient`` / ``HardDiskBackend``
+    deprecations): about a hundred lines in every distillation log, above
+    the recipe card, none of which asks anything of the user. Only the
+    entries whose ``needed`` test says the installed stack emits them are
+    filtered: ``warnings.filterwarnings`` for ``warnings.warn``, and a
+    filter on every mmengine ``MMLogger`` for the ones mmengine logs.
+    Everything else still shows, including other warnings of the same
+    modules. Runs first in :func:`apply` (``import mmlkd`` or
+    ``import mmlkd.compat``), so a tool whose first project import is
+    mmlkd shows none of them: mmcv's fires when mmpretrain's models are
+    imported, setuptools' when a config is parsed, mmengine's when training
+    starts.
+
+    Returns True if a filter was added for the first time in this process
+    (one put back after ``warnings.resetwarnings()`` does not count).
+    """
+    global _LOG_FILTER
+    changed = False
+    for name, noise in UPSTREAM_NOISE.items():
+        if noise.via != 'warnings' or noise.needed() is None:
+            continue
+        if not _warning_filter_present(noise.message):
+            # category Warning: setuptools changed it between releases
+            warnings.filterwarnings('ignore', message=noise.message,
+                                    category=Warning)
+            # put back after warnings.resetwarnings() (pytest resets the
+            # filters around each test): not a change of this process
+            changed |= name not in _WARNINGS_FILTERED
+            _WARNINGS_FILTERED.add(name)
+    names = [n for n, noise in UPSTREAM_NOISE.items()
+             if noise.via == 'logging' and noise.needed() is not None]
+    if names:
+        from mmengine.logging import MMLogger
+        if _LOG_FILTER is None or _LOG_FILTER.names != names:
+            _LOG_FILTER = UpstreamNoiseFilter(names)
+            changed = True
+        if not getattr(MMLogger.__init__, 'mmlkd_upstream_noise', False):
+            MMLogger.__init__ = _mmlogger_init_with_filter(MMLogger.__init__)
+            changed = True
+        for logger in list(MMLogger._instance_dict.values()):
+            if _LOG_FILTER not in logger.filters:
+                logger.addFilter(_LOG_FILTER)
+                changed = True
+    return changed
+
+
+FIXES: Dict[str, Callable[[], bool]] = {
+    # first: filters must exist before mmcv / mmengine emit the warnings
+    'upstream_warnings': quiet_upstream_warnings,
+    'torch_quantization_names': patch_torch_quantization_names,
     'mmengine_checkpoint_types': allow_mmengine_checkpoint_types,
     'history_buffer_pickle': drop_history_buffer_functions,
     'pkg_resources_lookups': replace_pkg_resources_lookups,
@@ -407,6 +621,7 @@ FIXES: Dict[str, Callable[[], bool]] = {    'torch_quantization_names': patch_to
 
 # For each fix: does the installed stack have the problem? (reason or None)
 NEEDED_BY: Dict[str, Callable[[], Optional[str]]] = {
+    'upstream_warnings': needs_quiet_upstream_warnings,
     'torch_quantization_names': needs_torch_quantization_names,
     'mmengine_checkpoint_types': needs_safe_loader_allow_list,
     'history_buffer_pickle': needs_history_buffer_pickle,

@@ -222,3 +222,135 @@ def test_mmlkd_scope_registries_delegate():
         'SingleTeacherDistill')  # mmrazor
     assert registry.LOOPS.get('EpochBasedTrainLoop') is not None  # mmengine
     assert registry.METRICS.get('NoSuchMetric') is None
+
+
+# --- known-harmless upstream warnings, filtered once ----------------------
+
+NOISE_LINES = ('Fail to import ``MultiScaleDeformableAttention``',
+               'pkg_resources is deprecated',
+               '"FileClient" will be deprecated',
+               '"HardDiskBackend" is the alias',
+               'is skipped since its requires_grad=False')
+
+
+def test_each_upstream_noise_names_its_cause_and_is_emitted_here():
+    assert compat.NEEDED_BY['upstream_warnings'] is \
+        compat.needs_quiet_upstream_warnings
+    assert next(iter(compat.FIXES)) == 'upstream_warnings'  # before imports
+    for name, noise in compat.UPSTREAM_NOISE.items():
+        assert noise.via in ('warnings', 'logging'), name
+        # the upstream file or package that emits it
+        assert any(p in noise.cause for p in ('mmcv', 'mmengine',
+                                              'setuptools')), name
+        # the pinned stack (mmcv-lite, setuptools 80, mmengine 0.10.7)
+        # emits every one of them
+        assert noise.needed() is not None, name
+
+
+def test_warning_filters_hide_only_the_known_messages():
+    import warnings
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter('always')
+        compat.quiet_upstream_warnings()  # pytest reset the filters
+        assert compat.quiet_upstream_warnings() is False  # once
+        warnings.warn('Fail to import ``MultiScaleDeformableAttention`` '
+                      'from ``mmcv.ops.multi_scale_deform_attn``')
+        warnings.warn('pkg_resources is deprecated as an API. See ...',
+                      DeprecationWarning)
+        warnings.warn('Fail to import something else')
+        warnings.warn('a pkg_resources is deprecated as an API')  # not start
+    assert [str(w.message) for w in seen] == [
+        'Fail to import something else',
+        'a pkg_resources is deprecated as an API']
+
+
+def test_mmengine_log_filter_drops_only_the_known_records():
+    import logging
+
+    from mmengine.fileio import FileClient
+    from mmengine.logging import MMLogger, print_log
+
+    class Collect(logging.Handler):
+        records = []
+
+        def emit(self, record):
+            self.records.append(record.getMessage())
+
+    compat.quiet_upstream_warnings()
+    logger = MMLogger.get_instance('mmlkd_test_upstream_noise')
+    logger.addHandler(Collect())
+    assert logger.filters.count(compat._LOG_FILTER) == 1
+    with _current(logger):
+        FileClient(backend='disk')  # logs both deprecations upstream
+        print_log('teacher.backbone.conv1.weight is skipped since its '
+                  'requires_grad=False', logger='current',
+                  level=logging.WARNING)
+        print_log('architecture.backbone.conv1.weight is skipped since its '
+                  'requires_grad=False', logger='current',
+                  level=logging.WARNING)
+        print_log('"FileClient" will be deprecated', logger=logger,
+                  level=logging.INFO)
+    assert Collect.records == [
+        'architecture.backbone.conv1.weight is skipped since its '
+        'requires_grad=False']
+
+
+class _current:
+    """Make ``logger`` mmengine's current MMLogger for a block."""
+
+    def __init__(self, logger):
+        self.logger = logger
+
+    def __enter__(self):
+        from mmengine.logging import MMLogger
+        self.instances = MMLogger._instance_dict
+        # the current instance is the latest created one
+        self.instances.move_to_end(self.logger.instance_name)
+        return self.logger
+
+    def __exit__(self, *exc):
+        self.instances.pop(self.logger.instance_name, None)
+
+
+def test_upstream_noise_not_filtered_where_the_stack_does_not_emit_it(
+        monkeypatch):
+    import warnings
+    quiet = {n: noise._replace(needed=lambda: None)
+             for n, noise in compat.UPSTREAM_NOISE.items()}
+    monkeypatch.setattr(compat, 'UPSTREAM_NOISE', quiet)
+    assert compat.needs_quiet_upstream_warnings() is None
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter('always')
+        assert compat.quiet_upstream_warnings() is False
+        warnings.warn('Fail to import ``MultiScaleDeformableAttention``')
+    assert len(seen) == 1
+
+
+@pytest.mark.parametrize('setuptools,needed', [('80.9.0', True),
+                                               ('67.4.0', False)])
+def test_pkg_resources_filter_follows_setuptools(monkeypatch, setuptools,
+                                                 needed):
+    real = compat._dist_version
+    monkeypatch.setattr(compat, '_dist_version', lambda n: setuptools
+                        if n == 'setuptools' else real(n))
+    assert (compat._emits_pkg_resources_deprecation() is not None) is needed
+
+
+def test_mmengine_filters_end_with_mmengine_1(monkeypatch):
+    real = compat._dist_version
+    monkeypatch.setattr(compat, '_dist_version', lambda n: '1.0.0'
+                        if n == 'mmengine' else real(n))
+    assert compat._emits_file_client_deprecation() is None
+    assert compat._emits_frozen_param_warnings() is None
+
+
+def test_a_distillation_run_logs_none_of_the_upstream_noise(tmp_path):
+    from mmlkd_testing import TINY_DEMO, run_tool
+    proc = run_tool(['tools/train.py', 'configs/demo/mld.py',
+                     '--random-teacher', '--work-dir', str(tmp_path),
+                     '--cfg-options', 'model.teacher_ckpt=None'] + TINY_DEMO)
+    for line in NOISE_LINES:
+        assert line not in proc.stderr, proc.stderr[-3000:]
+        assert line not in proc.stdout, line
+    assert 'Recipe card' in proc.stdout
+    assert 'distill.loss_mld' in proc.stdout
