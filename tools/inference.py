@@ -97,6 +97,11 @@ def build_model(config: str, checkpoint: str, device: str):
                 if 'architecture.' in str(e) else '')
         raise KeyError(f'inference: {checkpoint} does not fit {config}: '
                        f'{e}{hint}') from e
+    # The class names stored in the checkpoint against the config's: a
+    # checkpoint trained on another order would be labelled wrongly.
+    from mmlkd.utils.class_checks import check_config_classes
+    check_config_classes(cfg, checkpoint, 'tools/inference.py CHECKPOINT',
+                         ckpt if isinstance(ckpt, dict) else None)
     meta = ckpt.get('meta', {}) if isinstance(ckpt, dict) else {}
     if meta.get('dataset_meta', {}).get('classes'):
         model._dataset_meta = meta['dataset_meta']

@@ -49,7 +49,8 @@ def main(argv=None):
     setup_cpu_distributed(cfg)
     runner = build_runner(cfg, args.config)
     from mmlkd.utils.data_checks import check_data
-    check_data(runner, ('test', ))
+    check_data(runner, ('test', ),
+               load_from_what='tools/test.py CHECKPOINT')
     return runner.test()
 
 

@@ -211,16 +211,23 @@ def _build_loop(runner: Any, loop: str) -> Any:
 
 
 def check_data(runner: Any, loops: Sequence[str] = ('train', 'val'),
-               read_images: bool = False) -> None:
+               read_images: bool = False,
+               load_from_what: Optional[str] = None) -> None:
     """Build the dataloaders of ``loops`` and check their datasets.
 
     Class counts and labels are compared with the model's ``num_classes``;
     missing and zero-byte image files are found by a stat of each (cheap);
     with ``read_images`` (``tools/train.py --check-data``) every image is
     also read and decoded once. All bad images are named, not just the first.
+    The class names (and order) stored in the checkpoints the run reads
+    (``model.teacher_ckpt``, ``load_from``/``--resume``; ``load_from_what``
+    names the latter in messages) are compared with each dataset's
+    (:func:`mmlkd.utils.class_checks.check_checkpoint_classes`).
     """
+    from .class_checks import check_checkpoint_classes
     cfg = runner.cfg
     counts = class_count_fields(cfg)
+    built_datasets = []
     for loop in loops:
         field = LOOPS[loop]
         if not cfg.get(field):
@@ -230,5 +237,8 @@ def check_data(runner: Any, loops: Sequence[str] = ('train', 'val'),
             continue
         dataset = built.dataloader.dataset
         check_dataset_classes(dataset, f'{field}.dataset', counts)
-        report_bad_images(find_bad_images(dataset, read_images),
-                          f'{field}.dataset', dataset, cfg.get('work_dir'))
+        built_datasets.append((f'{field}.dataset', dataset))
+    check_checkpoint_classes(cfg, built_datasets, load_from_what)
+    for field, dataset in built_datasets:
+        report_bad_images(find_bad_images(dataset, read_images), field,
+                          dataset, cfg.get('work_dir'))
