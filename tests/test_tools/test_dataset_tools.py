@@ -31,11 +31,12 @@ def coco(tmp_path):
     return tmp_path, path
 
 
-def test_converter_round_trip(coco):
+def test_converter_round_trip(coco, capsys):
     root, src = coco
     conv = load_tool('tools/dataset_converters/coco_instances_to_list.py')
     dst = root / 'out' / 'list.json'
     conv.main([str(src), str(dst)])
+    assert '3/3' in capsys.readouterr().err  # mmengine's progress bar
     items = json.loads(dst.read_text())
     assert items == [
         dict(file_name='COCO_val2014_000000000001.jpg',
@@ -76,8 +77,9 @@ def test_dataset_stats(coco, capsys):
     assert stats['class_frequency'] == dict(person=1, bicycle=1, dog=2,
                                             bottle=1)
     assert json.loads(out_json.read_text()) == stats
-    printed = capsys.readouterr().out
-    assert 'images: 3' in printed and 'dog' in printed
+    printed = capsys.readouterr()
+    assert 'images: 3' in printed.out and 'dog' in printed.out
+    assert '3/3' in printed.err  # mmengine's progress bar, on stderr
     empty = stats_tool.label_stats([[], [0, 0, 1]], ['a', 'b', 'c'])
     assert empty['images_without_label'] == 1
     assert empty['class_frequency'] == dict(a=1, b=1, c=0)

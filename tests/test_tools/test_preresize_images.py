@@ -29,11 +29,14 @@ def _tree(tmp_path):
     return src, sizes
 
 
-def test_squash_to_size_keeps_layout(tmp_path):
+def test_squash_to_size_keeps_layout(tmp_path, capsys):
     src, sizes = _tree(tmp_path)
     dst = tmp_path / 'dst'
     counts = preresize_images.main([str(src), str(dst), '--size', '24', '16'])
     assert counts == dict(images=3, resized=3, copied=0, skipped=0)
+    printed = capsys.readouterr()
+    assert '3/3' in printed.err and 'task/s' in printed.err  # progress bar
+    assert '3 images under' in printed.out  # the summary, apart from it
     for rel in sizes:
         img = cv2.imread(str(dst / rel))
         assert img.shape == (16, 24, 3), rel
@@ -41,6 +44,14 @@ def test_squash_to_size_keeps_layout(tmp_path):
     # A second run keeps what is there unless asked to overwrite.
     assert preresize_images.main([str(src), str(dst), '--size', '24', '16'
                                   ])['skipped'] == 3
+
+
+def test_workers_show_progress_too(tmp_path, capsys):
+    src, _ = _tree(tmp_path)
+    counts = preresize_images.main([str(src), str(tmp_path / 'dst'),
+                                    '--size', '24', '16', '--workers', '2'])
+    assert counts['resized'] == 3
+    assert '3/3' in capsys.readouterr().err
 
 
 def test_shorter_side_keeps_aspect_and_copies_small_images(tmp_path):

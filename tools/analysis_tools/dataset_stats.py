@@ -19,6 +19,7 @@ sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 import mmlkd  # noqa: E402,F401  (compat fixes + registers the datasets)
 from mmengine.config import Config, DictAction  # noqa: E402
+from mmengine.utils import track_iter_progress  # noqa: E402
 from mmpretrain.registry import DATASETS  # noqa: E402
 
 
@@ -90,7 +91,9 @@ def main(argv: Optional[List[str]] = None) -> Dict:
     if args.data_root:
         ds_cfg.data_root = args.data_root
     ds = DATASETS.build(ds_cfg)
-    labels = [list(ds.get_cat_ids(i)) for i in range(len(ds))]
+    # mmengine's progress bar on stderr (the statistics go to stdout)
+    labels = [list(ds.get_cat_ids(i)) for i in
+              track_iter_progress(range(len(ds)), file=sys.stderr)]
     stats = label_stats(labels, list(ds.metainfo['classes']))
     print(f'{ds_cfg.type} ({args.split}) from {args.config}')
     print(format_stats(stats, args.top))

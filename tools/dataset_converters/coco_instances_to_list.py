@@ -22,6 +22,7 @@ from typing import List, Optional
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 from mmlkd.datasets import CocoMultiLabel  # noqa: E402
+from mmengine.utils import track_iter_progress  # noqa: E402
 
 
 def convert(src: str, dst: str, labels: str = 'names',
@@ -34,7 +35,8 @@ def convert(src: str, dst: str, labels: str = 'names',
         drop_empty=not keep_empty, check_files=False, serialize_data=False)
     classes = ds.CLASSES
     out = []
-    for i in range(len(ds)):
+    # mmengine's progress bar on stderr
+    for i in track_iter_progress(range(len(ds)), file=sys.stderr):
         info = ds.get_data_info(i)
         gt = info['gt_label']
         out.append(

@@ -35,6 +35,7 @@ from typing import List, Optional, Sequence, Tuple
 
 import cv2
 import mmcv
+from mmengine.utils import ProgressBar
 
 IMAGE_EXTS = ('.jpg', '.jpeg', '.png', '.bmp')
 
@@ -112,11 +113,21 @@ def convert(src: str, dst: str, size: Optional[Tuple[int, int]] = None,
             continue
         jobs.append((osp.join(src, r), out,
                      tuple(size) if size else None, shorter, quality))
+    results = []
+    # mmengine's progress bar, on stderr: the summary on stdout stays clean
+    bar = ProgressBar(len(jobs), file=sys.stderr) if jobs else None
     if workers > 1 and len(jobs) > 1:
         with Pool(workers) as pool:
-            results = pool.map(convert_one, jobs, chunksize=16)
+            for result in pool.imap_unordered(convert_one, jobs,
+                                              chunksize=16):
+                results.append(result)
+                bar.update()
     else:
-        results = [convert_one(j) for j in jobs]
+        for job in jobs:
+            results.append(convert_one(job))
+            bar.update()
+    if bar is not None:
+        sys.stderr.write('\n')
     errors = [r for r in results if r.startswith('error')]
     if errors:
         raise RuntimeError(f'{len(errors)} image(s) failed, first: '
