@@ -24,6 +24,22 @@ def parse_args(argv=None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
+def drop_sync_bn_without_cuda(cfg) -> None:
+    """Testing needs no ``sync_bn`` where no GPU is visible.
+
+    mmengine converts the model to ``torch.nn.SyncBatchNorm`` whenever a
+    run is distributed, and those layers refuse CPU tensors ("SyncBatchNorm
+    layers only work with GPU modules"), so ``dist_test.sh`` on gloo failed
+    for every config whose schedule sets ``sync_bn``. In evaluation
+    BatchNorm normalises with its running statistics, which are the same on
+    every process: there is nothing to synchronise, and each process scores
+    exactly what one process would.
+    """
+    import torch
+    if cfg.get('sync_bn') is not None and not torch.cuda.is_available():
+        cfg.pop('sync_bn')
+
+
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
@@ -46,6 +62,7 @@ def main(argv=None):
     import mmlkd  # noqa: F401  (registers components for the check)
     from mmlkd.utils.config_checks import check_load_from
     check_load_from(cfg, what='tools/test.py CHECKPOINT')
+    drop_sync_bn_without_cuda(cfg)
     setup_cpu_distributed(cfg)
     runner = build_runner(cfg, args.config)
     from mmlkd.utils.data_checks import check_data
