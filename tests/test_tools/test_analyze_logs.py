@@ -49,6 +49,18 @@ def test_plot_curve_draws_loss_and_map(demo_log, tmp_path):
     assert picture[..., :3].std() > 0.05
 
 
+def test_plot_curve_takes_mmpretrains_flags(demo_log, tmp_path):
+    # mmpretrain 1.2.0's plot_curve: --style and --window-size "W*H"
+    path, _ = demo_log
+    out = str(tmp_path / 'curves.png')
+    _tool().main(['plot_curve', path, '--keys', 'loss', '--style',
+                  'whitegrid', '--window-size', '8*3', '--title', 'T',
+                  '--out', out])
+    assert mpimg.imread(out).shape[:2] == (330, 880)  # 110 dpi
+    with pytest.raises(SystemExit):
+        _tool().main(['plot_curve', path, '--window-size', '8x3'])
+
+
 def test_plot_curve_keys_and_unknown_key(demo_log, tmp_path):
     path, _ = demo_log
     out = tmp_path / 'lr.png'

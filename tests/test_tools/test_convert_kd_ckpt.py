@@ -173,3 +173,31 @@ def test_bare_state_dict_is_converted(tmp_path, capsys):
     out = torch.load(tmp_path / 'out.pth', weights_only=True)
     assert list(out['state_dict']) == ['head.fc.weight']
     assert torch.equal(out['state_dict']['head.fc.weight'], w)
+
+
+def test_mmrazor_arguments_out_path_and_inplace(tmp_path, capsys):
+    """mmrazor 1.0.0's convert_kd_ckpt_to_student.py takes CHECKPOINT
+    [--out-path DIR] [--inplace] and writes <name>_student.pth."""
+    w = torch.arange(4.)
+    state = {'architecture.head.fc.weight': w,
+             'teacher.head.fc.weight': w + 1}
+    src = tmp_path / 'epoch_3.pth'
+    torch.save(state, src)
+    main([str(src)])  # next to the input
+    beside = torch.load(tmp_path / 'epoch_3_student.pth', weights_only=True)
+    assert list(beside['state_dict']) == ['head.fc.weight']
+    (tmp_path / 'out').mkdir()
+    main([str(src), '--out-path', str(tmp_path / 'out')])
+    assert (tmp_path / 'out' / 'epoch_3_student.pth').is_file()
+    main([str(src), '--inplace'])
+    replaced = torch.load(src, weights_only=True)
+    assert list(replaced['state_dict']) == ['head.fc.weight']
+    assert not list(tmp_path.glob('*.tmp'))
+    with pytest.raises(SystemExit):  # argparse: one destination only
+        main([str(src), str(tmp_path / 'x.pth'), '--inplace'])
+    # a failed in-place conversion leaves the input as it was
+    with pytest.raises(SystemExit, match='not a distillation'):
+        main([str(src), '--inplace'])
+    again = torch.load(src, weights_only=True)
+    assert torch.equal(again['state_dict']['head.fc.weight'], w)
+    assert not list(tmp_path.glob('*.tmp'))

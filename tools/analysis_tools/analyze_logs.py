@@ -2,6 +2,7 @@
 
     python tools/analysis_tools/analyze_logs.py plot_curve LOG.json [LOG2.json ...]
         [--keys loss multi-label/mAP] [--legend A B] [--title T] [--out curves.png]
+        [--style whitegrid] [--window-size 12*7]
     python tools/analysis_tools/analyze_logs.py cal_train_time LOG.json [...]
         [--include-outliers]
 
@@ -39,6 +40,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     plot.add_argument('--legend', nargs='+', help='one label per log')
     plot.add_argument('--title', help='figure title')
     plot.add_argument('--out', default='curves.png', help='output image')
+    # mmpretrain 1.2.0's flags of the same tool
+    plot.add_argument('--style', default='whitegrid',
+                      help="seaborn style (mmpretrain's flag); used when "
+                      "seaborn is installed, else matplotlib's copy of it "
+                      '(seaborn-v0_8-STYLE) or its style of that name')
+    plot.add_argument('--window-size', default=None, metavar='W*H',
+                      help='figure size in inches, "W*H" as in mmpretrain '
+                      '(default: 6.4 wide, 2.6 per panel)')
     timing = sub.add_parser('cal_train_time',
                             help='time per iteration, per epoch')
     timing.add_argument('json_logs', nargs='+', help='vis_data/*.json logs')
@@ -46,6 +55,13 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                         help='keep the first iteration of each log (it '
                         'includes warm-up work) in the averages')
     args = parser.parse_args(argv)
+    if getattr(args, 'window_size', None):
+        try:
+            w, h = (float(v) for v in args.window_size.split('*'))
+        except ValueError:
+            parser.error(f'--window-size takes "W*H", got '
+                         f'{args.window_size!r}')
+        args.window_size = (w, h)
     if getattr(args, 'legend', None) and len(args.legend) != len(
             args.json_logs):
         parser.error(f'--legend needs one label per log: '
@@ -97,7 +113,30 @@ def curve(log: Dict[str, List[dict]], key: str
     return np.array([]), np.array([]), ''
 
 
+def style_context(style: Optional[str]):
+    """``--style`` for one figure: seaborn's when installed (as mmpretrain
+    does), else matplotlib's copy (``seaborn-v0_8-STYLE``) or its style of
+    that name, else none; nothing global is changed."""
+    import contextlib
+    if not style:
+        return contextlib.nullcontext()
+    try:
+        import seaborn as sns
+        return sns.axes_style(style)
+    except ImportError:
+        pass
+    for name in (style, f'seaborn-v0_8-{style}'):
+        if name in plt.style.available:
+            return plt.style.context(name)
+    return contextlib.nullcontext()
+
+
 def plot_curve(args: argparse.Namespace) -> Dict[str, List[np.ndarray]]:
+    with style_context(getattr(args, 'style', None)):
+        return _plot_curve(args)
+
+
+def _plot_curve(args: argparse.Namespace) -> Dict[str, List[np.ndarray]]:
     logs = load_logs(args.json_logs)
     keys = args.keys or default_keys(logs)
     if not keys:
@@ -106,7 +145,8 @@ def plot_curve(args: argparse.Namespace) -> Dict[str, List[np.ndarray]]:
     legend = args.legend or [osp.basename(p) for p in args.json_logs]
     drawn: Dict[str, List[np.ndarray]] = {}
     fig, axes = plt.subplots(len(keys), 1, squeeze=False,
-                             figsize=(6.4, 2.6 * len(keys)))
+                             figsize=getattr(args, 'window_size', None)
+                             or (6.4, 2.6 * len(keys)))
     for ax, key in zip(axes[:, 0], keys):
         found = False
         for log, path, label in zip(logs, args.json_logs, legend):

@@ -1,7 +1,12 @@
 """Turn a distillation checkpoint into a plain mmpretrain checkpoint of the
 student.
 
-    python tools/model_converters/convert_kd_ckpt_to_student.py SRC DST
+    python tools/model_converters/convert_kd_ckpt_to_student.py SRC [DST]
+        [--out-path DIR] [--inplace]
+
+(mmrazor's tool of the same name takes ``CHECKPOINT [--out-path DIR]
+[--inplace]`` and writes ``<name>_student.pth``: so does this one, and
+``DST`` may name the file instead.)
 
 A checkpoint saved while training a ``SingleTeacherDistill`` (or any mmrazor
 ``KDxxx`` algorithm) holds the student under ``architecture.``, the frozen
@@ -170,12 +175,37 @@ def main(argv=None) -> None:
     parser = argparse.ArgumentParser(
         description='Extract the student of a distillation checkpoint as a '
         'plain mmpretrain checkpoint.')
-    parser.add_argument('src', help='distillation checkpoint (.pth)')
-    parser.add_argument('dst', help='where to write the student checkpoint')
+    # mmrazor 1.0.0's tool of the same name: CHECKPOINT [--out-path DIR]
+    # [--inplace], writing DIR/<name>_student.pth; DST may name the file.
+    parser.add_argument('src', metavar='checkpoint',
+                        help='distillation checkpoint (.pth)')
+    parser.add_argument('dst', nargs='?',
+                        help='where to write the student checkpoint '
+                        '(default: <name>_student.pth in --out-path, else '
+                        "next to the input, as mmrazor's tool)")
+    parser.add_argument('--out-path', help='folder for <name>_student.pth '
+                        '(mmrazor)')
+    parser.add_argument('--inplace', action='store_true',
+                        help='replace the input checkpoint (mmrazor)')
     args = parser.parse_args(argv)
+    if sum(map(bool, (args.dst, args.out_path, args.inplace))) > 1:
+        parser.error('give at most one of DST, --out-path and --inplace')
+    inplace_tmp = None
+    if args.inplace:
+        inplace_tmp = args.src + '.student.tmp'
+        args.dst = inplace_tmp
+    elif not args.dst:
+        stem = osp.splitext(osp.basename(args.src))[0]
+        args.dst = osp.join(args.out_path or osp.dirname(args.src),
+                            f'{stem}_student.pth')
     try:
         info = convert(args.src, args.dst)
+        if inplace_tmp is not None:  # written completely, then swapped in
+            os.replace(inplace_tmp, args.src)
+            args.dst = args.src
     except (NotADistillationCheckpoint, FileNotFoundError, ValueError) as e:
+        if inplace_tmp is not None and osp.exists(inplace_tmp):
+            os.remove(inplace_tmp)
         raise SystemExit(f'error: {e}')
     dropped = ', '.join(f'{k}.* ({n})' for k, n in info['dropped'].items())
     print(f'saved {info["student_tensors"]} student tensors to {args.dst}; '
