@@ -177,6 +177,12 @@ HEADLINES = {
     'l2d/r101_to_r18_coco.py': dict(loss_mld=MLD, loss_led=LED),
     'l2d/r101_to_r18_voc.py': dict(loss_mld=MLD, loss_led=LED),
     'l2d/r101_to_r18_nuswide.py': dict(loss_mld=MLD, loss_led=LED),
+    # The paper's other pairs (configs/l2d/README.md, "Model pairs").
+    **{f'l2d/{pair}.py': dict(loss_mld=MLD, loss_led=LED)
+       for pair in ('r101_to_r34_coco', 'r101_to_r34_voc',
+                    'r101_to_r34_nuswide', 'r50_to_r18_coco',
+                    'wrn101_to_wrn50_coco', 'repvgg_a2_to_a0_coco',
+                    'swin_t_to_mbv2_coco')},
     'kd/r101_to_r18_coco.py':
     dict(loss_kd=dict(type='KLDivergence', tau=4.0, loss_weight=1.0)),
     'binary_kd/r101_to_r18_coco.py':
@@ -295,7 +301,7 @@ def test_card_shows_decay_eps_beta1_and_iterations():
 
 def test_card_names_the_initial_weights():
     rows = _rows(_card('l2d/r101_to_r18_coco.py', 1))
-    assert rows['initial weights'].startswith('backbone ')
-    assert 'resnet18' in rows['initial weights']
+    # torchvision's ImageNet weights, as the L2D reference.
+    assert rows['initial weights'] == 'backbone torchvision://resnet18'
     rows = _rows(_card('demo/teacher.py', 1))
     assert rows['initial weights'] == 'random (no Pretrained init_cfg)'

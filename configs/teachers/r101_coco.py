@@ -1,5 +1,6 @@
 # ResNet-101 teacher (GAP + linear multi-label head) on MS-COCO 2014,
-# ImageNet-initialised, L2D recipe: L2D pipeline and inputs in [0, 1]
+# from torchvision's ImageNet weights (torchvision://resnet101, as the L2D
+# reference), L2D recipe: L2D pipeline and inputs in [0, 1]
 # (coco_224_l2d.py, the inputs its students distil on), global batch 64.
 # Used by the linear-head distillation configs (CAM-KD, CLKD, STKD, the KD
 # baselines):

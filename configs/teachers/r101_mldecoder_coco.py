@@ -5,9 +5,10 @@
 # epochs as in the paper; --amp on a GPU.
 #   bash tools/dist_train.sh configs/teachers/r101_mldecoder_coco.py 8 \
 #       --work-dir work_dirs/teachers/r101_mldecoder_coco --amp
-# The backbone starts from mmpretrain's ImageNet-1k ResNet-101 (URL in
-# configs/_base_/models/resnet_mldecoder.py); use a local copy with
-#   --cfg-options model.backbone.init_cfg.checkpoint=/path/to/resnet101.pth
+# The backbone starts from torchvision's ImageNet-1k ResNet-101
+# (torchvision://resnet101), as the reference; mmpretrain's weights and the
+# file names are in configs/_base_/models/resnet_mldecoder.py. A local copy:
+#   --cfg-options model.backbone.init_cfg.checkpoint=/path/to/resnet101-63fe2227.pth
 _base_ = [
     '../_base_/datasets/coco_224_l2d.py',
     '../_base_/models/resnet101_mldecoder.py',
