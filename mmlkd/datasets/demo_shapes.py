@@ -77,8 +77,13 @@ class DemoShapes(MultiLabelDataset):
 
     Generated in memory from ``seed`` (deterministic: every process of a
     distributed run builds the same images), so demos and tests need no
-    download. Images are RGB ``uint8`` arrays put in ``results['img']``; no
-    loading transform is needed. Train and val use different seeds.
+    download. Images are ``uint8`` arrays put in ``results['img']`` in
+    **BGR** order, as ``LoadImageFromFile`` yields a file (no loading
+    transform is needed); the config's data preprocessor converts to RGB
+    (``to_rgb=True``), so a demo model answers the same to a saved image
+    read by mmpretrain's tools (``ImageClassificationInferencer``, which
+    reads files as BGR) as to the in-memory data. Train and val use
+    different seeds.
 
     Args:
         split: ``'train'`` or ``'val'``.
@@ -127,7 +132,9 @@ class DemoShapes(MultiLabelDataset):
         for idx in range(self.num_images):
             img, labels = render_demo_image(rng, self.img_size,
                                             self.max_objects)
-            data_list.append(dict(img=img, gt_label=labels, sample_idx=idx))
+            # render_demo_image draws RGB; stored BGR, as a file loads.
+            data_list.append(dict(img=np.ascontiguousarray(img[..., ::-1]),
+                                  gt_label=labels, sample_idx=idx))
         return data_list
 
     def extra_repr(self) -> List[str]:

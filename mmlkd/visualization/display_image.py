@@ -10,8 +10,8 @@ def pipeline_channel_order(pipeline: Sequence[dict],
     """Channel order (``'rgb'`` / ``'bgr'``) of what ``pipeline`` yields.
 
     OpenCV-loaded files are BGR, and a preprocessor with ``to_rgb`` means the
-    pipeline hands it BGR; the embedded demo data (no file loading,
-    ``to_rgb=False``) is RGB already.
+    pipeline hands it BGR (the embedded demo data too); a pipeline loading
+    no file with ``to_rgb=False`` (PIL-loaded data) yields RGB.
     """
     loads_files = any(
         t.get('type') == 'LoadImageFromFile' for t in pipeline or [])

@@ -30,7 +30,7 @@ def test_saves_pictures_of_the_test_pipeline_in_rgb(tmp_path):
     dataset = DemoShapes(split='val', num_images=8, pipeline=[])
     for i, path in enumerate(written):
         picture = (mpimg.imread(path)[..., :3] * 255).round()
-        expected = dataset[i]['img'].astype(float)
+        expected = dataset[i]['img'][..., ::-1].astype(float)  # BGR data
         assert picture.shape == expected.shape  # drawn at its own size
         # Same colours (RGB kept RGB) away from the label text in the
         # top-left corner.

@@ -53,7 +53,7 @@ def exported(tmp_path_factory):
     images = []
     for i in range(4):
         path = str(tmp / f'shape{i}.png')
-        cv2.imwrite(path, dataset[i]['img'][..., ::-1])  # RGB -> file
+        cv2.imwrite(path, dataset[i]['img'])  # BGR, as cv2 writes
         images.append(path)
     student = {k[len('architecture.'):]: v for k, v in state.items()
                if k.startswith('architecture.')}
@@ -68,8 +68,9 @@ def _reference_scores(student_state, dataset):
     cfg.model.data_preprocessor = cfg.data_preprocessor
     model = MODELS.build(cfg.model).eval()
     model.load_state_dict(student_state, strict=True)
-    x = torch.stack([torch.from_numpy(dataset[i]['img']).permute(2, 0, 1)
-                     for i in range(len(dataset))]).float()
+    # The demo arrays are BGR; the model sees RGB (to_rgb=True).
+    x = torch.stack([torch.from_numpy(dataset[i]['img'][..., ::-1].copy())
+                     .permute(2, 0, 1) for i in range(len(dataset))]).float()
     x = (x - 127.5) / 64.0
     with torch.no_grad():
         return torch.sigmoid(model(x, mode='tensor'))
@@ -84,7 +85,7 @@ def test_labels_and_scores_match_the_student(exported, capsys):
                            ['--thr', str(thr), '--out', out])
     assert [r['img_path'] for r in results] == images
     for r, exp in zip(results, expected):
-        # Same scores as the student on the in-memory RGB arrays: the PNGs
+        # Same scores as the student on the in-memory arrays: the PNGs
         # were read back in the channel order the demo model expects.
         np.testing.assert_allclose(r['scores'], exp.numpy(), rtol=1e-5,
                                    atol=1e-6)

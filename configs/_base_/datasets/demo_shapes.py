@@ -8,7 +8,9 @@ data_preprocessor = dict(
     num_classes=num_classes,
     mean=[127.5, 127.5, 127.5],
     std=[64.0, 64.0, 64.0],
-    to_rgb=False,  # DemoShapes already yields RGB arrays
+    # DemoShapes yields BGR arrays, as LoadImageFromFile yields a file: the
+    # model sees RGB, and mmpretrain's inferencer (files read as BGR) agrees.
+    to_rgb=True,
     to_onehot=True,  # multi-hot targets for the sigmoid losses
 )
 train_pipeline = [
