@@ -64,7 +64,7 @@ def rng_states():
 
 
 def reference_cutout_pil(x, cutout_factor=0.5):
-    """The reference's tools/cut_out_pil.py CutoutPIL, transcribed."""
+    """The reference's CutoutPIL (its cut_out_pil.py), transcribed."""
     draw = ImageDraw.Draw(x)
     h, w = x.size[0], x.size[1]  # the reference's (swapped) names
     h_cut = int(cutout_factor * h + 0.5)
