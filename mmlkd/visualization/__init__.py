@@ -1,8 +1,10 @@
 """Helpers of the visualisation tools (CAM overlays, displayable images)."""
 from .cam import class_activation_maps, overlay_cam
+from .class_names import checkpoint_classes, class_names, config_classes
 from .display_image import pipeline_channel_order, to_display_image
 
 __all__ = [
-    'class_activation_maps', 'overlay_cam', 'pipeline_channel_order',
+    'checkpoint_classes', 'class_activation_maps', 'class_names',
+    'config_classes', 'overlay_cam', 'pipeline_channel_order',
     'to_display_image'
 ]

@@ -55,3 +55,26 @@ def test_without_display_or_output_dir_is_refused(monkeypatch):
     monkeypatch.delenv('DISPLAY', raising=False)
     with pytest.raises(RuntimeError, match='give --output-dir'):
         _tool().main([osp.join(ROOT, 'configs', 'demo', 'teacher.py')])
+
+
+def test_mmpretrain_flags_and_original_mode(tmp_path, monkeypatch, capsys):
+    """mmpretrain 1.2.0's browse_dataset arguments: short flags,
+    --not-show, -m original, -r, -c in upper case."""
+    from mmlkd.datasets import DemoShapes
+    monkeypatch.delenv('DISPLAY', raising=False)
+    written = _tool().main([
+        osp.join(ROOT, 'configs', 'demo', 'teacher.py'), '-p', 'val',
+        '-n', '2', '-o', str(tmp_path), '-m', 'original', '-r', '2',
+        '-c', 'BGR', '--resize', '0', '--not-show', '-i', '0',
+        '--cfg-options', 'val_dataloader.dataset.num_images=4'])
+    assert len(written) == 2
+    assert '2/2' in capsys.readouterr().err  # mmengine's progress bar
+    dataset = DemoShapes(split='val', num_images=4, pipeline=[])
+    picture = (mpimg.imread(written[1])[..., :3] * 255).round()
+    assert picture.shape[:2] == (64, 64)  # the 32 px image, rescaled by 2
+    expected = np.repeat(np.repeat(dataset[1]['img'][..., ::-1], 2, 0), 2, 1)
+    assert np.abs(picture[32:, :] - expected[32:, :]).mean() < 12
+    # --not-show without --output-dir: nothing to refuse, nothing written
+    assert _tool().main([osp.join(ROOT, 'configs', 'demo', 'teacher.py'),
+                         '-n', '1', '--not-show', '--cfg-options',
+                         'train_dataloader.dataset.num_images=2']) == []

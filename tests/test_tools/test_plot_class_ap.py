@@ -78,3 +78,76 @@ def test_different_image_lists_are_refused(dumps, tmp_path):
         pickle.dump(samples, f)
     with pytest.raises(ValueError, match='same order'):
         _tool().main([teacher, str(short), '--out', str(tmp_path / 'x.png')])
+
+
+FIVE = ['cat', 'dog', 'car', 'tree', 'boat']
+
+
+def _five_class_dumps(tmp_path, n_runs=3):
+    """Dumps of ``n_runs`` models on 40 images of a 5-class dataset, each
+    run's scores a noisier copy of the truth."""
+    import torch
+    rng = np.random.default_rng(0)
+    gt = [np.flatnonzero(rng.random(5) < 0.4) for _ in range(40)]
+    paths = []
+    for run in range(n_runs):
+        samples = []
+        for i, labels in enumerate(gt):
+            target = np.zeros(5)
+            target[labels] = 1
+            score = target + rng.normal(0, 0.3 + 0.4 * run, 5)
+            samples.append(dict(sample_idx=i,
+                                pred_score=torch.tensor(score).float(),
+                                gt_label=torch.tensor(labels)))
+        path = tmp_path / f'run{run}.pkl'
+        with open(path, 'wb') as f:
+            pickle.dump(samples, f)
+        paths.append(str(path))
+    return paths
+
+
+def test_three_runs_of_a_five_class_config(tmp_path, capsys):
+    paths = _five_class_dumps(tmp_path)
+    config = tmp_path / 'five.py'
+    # CocoMultiLabel's METAINFO has COCO's 80 classes: the config's list wins
+    config.write_text(
+        "test_dataloader = dict(dataset=dict(type='CocoMultiLabel', "
+        f"ann_file='x.json', classes={FIVE!r}))\n")
+    out = str(tmp_path / 'ap.png')
+    result = _tool().main(paths + ['--config', str(config), '--labels',
+                                   'Teacher', 'Alone', 'KD', '--out', out])
+    assert result['classes'] == FIVE
+    assert len(result['ap']) == 3 and result['ap'][0].shape == (5, )
+    # less noise, better AP: the first run is best
+    assert result['mAP'][0] > result['mAP'][2]
+    printed = capsys.readouterr().out
+    assert 'Alone' in printed and 'boat' in printed
+    picture = mpimg.imread(out)
+    assert picture[..., :3].std() > 0.05
+
+
+def test_class_names_from_the_checkpoint_first(tmp_path):
+    import torch
+    paths = _five_class_dumps(tmp_path, n_runs=1)
+    ckpt = tmp_path / 'model.pth'
+    stored = [n.upper() for n in FIVE]
+    torch.save(dict(meta=dict(dataset_meta=dict(classes=stored)),
+                    state_dict={}), ckpt)
+    result = _tool().main(paths + ['--checkpoint', str(ckpt), '--out',
+                                   str(tmp_path / 'ap.png')])
+    assert result['classes'] == stored and result['labels'] == ['run0']
+    # without names: indices, never COCO's 80
+    config = tmp_path / 'unnamed.py'
+    config.write_text("test_dataloader = dict(dataset=dict("
+                      "type='CocoMultiLabel', ann_file='x.json'))\n")
+    result = _tool().main(paths + ['--config', str(config), '--out',
+                                   str(tmp_path / 'ap.png')])
+    assert result['classes'] == ['0', '1', '2', '3', '4']
+    # a checkpoint naming another number of classes is refused
+    torch.save(dict(meta=dict(dataset_meta=dict(classes=['a', 'b'])),
+                    state_dict={}), ckpt)
+    with pytest.raises(ValueError, match='names 2 classes'):
+        _tool().main(paths + ['--checkpoint', str(ckpt), '--out',
+                              str(tmp_path / 'ap.png')])
+    with pytest.raises(SystemExit):  # one label per run
+        _tool().main(paths + ['--labels', 'a', 'b'])

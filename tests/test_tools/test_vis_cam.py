@@ -158,3 +158,21 @@ def test_checkpoint_loading_is_strict_and_prefix_aware(tmp_path):
     with pytest.raises(KeyError, match='size mismatch|does not fit'):
         tool.build_classifier(tool.load_config(str(tmp_path / 'student.py')),
                               str(tmp_path / 'broken.pth'), 'student', 'cpu')
+
+
+def test_class_names_from_checkpoint_then_config(tmp_path):
+    """Names come from the checkpoint's dataset_meta, else the config's
+    dataset; a 4-class model never gets another dataset's list."""
+    from mmengine.config import Config
+    tool = _tool()
+    ckpt = tmp_path / 'named.pth'
+    torch.save(dict(meta=dict(dataset_meta=dict(
+        classes=['w', 'x', 'y', 'z'])), state_dict={}), ckpt)
+    cfg = Config(dict(test_dataloader=dict(dataset=dict(
+        type='CocoMultiLabel', classes=['a', 'b', 'c', 'd']))))
+    assert tool.class_names(cfg, None, 4, [str(ckpt)]) == ['w', 'x', 'y',
+                                                            'z']
+    assert tool.class_names(cfg, None, 4, [None]) == ['a', 'b', 'c', 'd']
+    unnamed = Config(dict(test_dataloader=dict(dataset=dict(
+        type='CocoMultiLabel'))))  # COCO's 80 by default: not these 4
+    assert tool.class_names(unnamed, None, 4) == ['0', '1', '2', '3']

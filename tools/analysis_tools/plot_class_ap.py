@@ -1,9 +1,11 @@
-"""Per-class AP of a teacher and a student, as a grouped bar chart.
+"""Per-class AP of any number of runs (teacher, student alone, distilled, ...),
+as a grouped bar chart with a legend.
 
     python tools/test.py TEACHER_CONFIG TEACHER.pth --out teacher.pkl
     python tools/test.py STUDENT_CONFIG STUDENT.pth --out student.pkl
-    python tools/analysis_tools/plot_class_ap.py teacher.pkl student.pkl
-        [--config CONFIG] [--labels Teacher Student] [--sort none|gap|teacher]
+    python tools/analysis_tools/plot_class_ap.py teacher.pkl [alone.pkl]
+        student.pkl [...] [--checkpoint CKPT] [--config CONFIG]
+        [--labels Teacher Alone Student] [--sort none|gap|teacher]
         [--difficult-as-positive true|false] [--out class_ap.png]
 
 The ``.pkl`` files are the per-image predictions ``tools/test.py --out``
@@ -11,8 +13,12 @@ dumps (mmengine's ``DumpResults``: ``pred_score`` and ``gt_label`` of each
 test image). Per-class AP is computed by mmlkd's ``MultiLabelMAP`` (the
 metric the runs report, ``classwise=True``), so the chart's means are the
 mAPs ``tools/test.py`` printed. Classes without a positive image get no bar.
-Class names come from ``--config``'s test dataset, else indices are shown.
-Both files must hold the same images in the same order. The dumps are
+Class names come from ``--checkpoint``'s stored ``dataset_meta`` (the order
+the model was trained on), else from ``--config``'s dataset (its
+``classes``), else indices are shown (``mmlkd.visualization.class_names``).
+``--sort gap`` orders by last run minus first run (largest loss first),
+``--sort teacher`` by the first run's AP. All files must hold the same
+images in the same order. The dumps are
 read without running code from them (only containers and tensors are
 rebuilt).
 """
@@ -42,23 +48,36 @@ def _bool_or_none(text: str) -> Optional[bool]:
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
-        description='Per-class AP bar chart, teacher vs student')
-    parser.add_argument('teacher', help='teacher predictions (.pkl)')
-    parser.add_argument('student', help='student predictions (.pkl)')
-    parser.add_argument('--config', help='config whose test dataset names '
-                        'the classes')
-    parser.add_argument('--labels', nargs=2, default=['Teacher', 'Student'],
-                        metavar=('TEACHER', 'STUDENT'), help='legend labels')
+        description='Per-class AP bar chart of one or more runs')
+    parser.add_argument('preds', nargs='+', metavar='PKL',
+                        help='tools/test.py --out predictions (.pkl), one per '
+                        'run: e.g. teacher, student alone, distilled')
+    parser.add_argument('--checkpoint', help='checkpoint whose stored '
+                        'dataset_meta names the classes')
+    parser.add_argument('--config', help='config whose dataset names the '
+                        'classes')
+    parser.add_argument('--labels', nargs='+', metavar='LABEL',
+                        help='legend labels, one per run (default: Teacher '
+                        'Student for two runs, else the file names)')
     parser.add_argument('--sort', choices=['none', 'gap', 'teacher'],
                         default='none',
-                        help='class order: as in the dataset, by student - '
-                        'teacher AP (largest loss first), or by teacher AP')
+                        help='class order: as in the dataset, by last - '
+                        'first run AP (largest loss first), or by the first '
+                        "run's AP")
     parser.add_argument('--difficult-as-positive', type=_bool_or_none,
                         default=None,
                         help="MultiLabelMAP's policy for labels seen only on "
                         'difficult objects (VOC): none ignores them')
     parser.add_argument('--out', default='class_ap.png', help='output image')
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.labels is None:
+        args.labels = (['Teacher', 'Student'] if len(args.preds) == 2 else
+                       [osp.splitext(osp.basename(p))[0]
+                        for p in args.preds])
+    if len(args.labels) != len(args.preds):
+        parser.error(f'--labels needs one label per run: {len(args.preds)} '
+                     f'runs, {len(args.labels)} labels')
+    return args
 
 
 def load_predictions(path: str) -> List[dict]:
@@ -78,13 +97,13 @@ def class_ap(samples: List[dict],
     return metrics
 
 
-def check_same_images(teacher: List[dict], student: List[dict],
+def check_same_images(first: List[dict], other: List[dict],
                       paths: Sequence[str]) -> None:
-    if len(teacher) != len(student):
-        raise ValueError(f'plot_class_ap: {paths[0]} has {len(teacher)} '
-                         f'images, {paths[1]} {len(student)}; evaluate both '
-                         'models on the same test set')
-    for i, (t, s) in enumerate(zip(teacher, student)):
+    if len(first) != len(other):
+        raise ValueError(f'plot_class_ap: {paths[0]} has {len(first)} '
+                         f'images, {paths[1]} {len(other)}; evaluate every '
+                         'model on the same test set')
+    for i, (t, s) in enumerate(zip(first, other)):
         for key in ('img_path', 'sample_idx', 'gt_label'):
             if key in t and key in s and not np.array_equal(
                     np.asarray(t[key]), np.asarray(s[key])):
@@ -94,46 +113,42 @@ def check_same_images(teacher: List[dict], student: List[dict],
                     'the dumps must list the same images in the same order')
 
 
-def class_names(config: Optional[str], num_classes: int) -> List[str]:
+def class_names(config: Optional[str], num_classes: int,
+                checkpoint: Optional[str] = None) -> List[str]:
+    cfg = None
     if config:
         import mmlkd.compat
         mmlkd.compat.apply()  # before parsing: `mmpretrain::` bases
         import mmlkd  # noqa: F401  (registers mmlkd's datasets)
         from mmengine.config import Config
-        from mmpretrain.registry import DATASETS
         if not osp.isfile(config):
             raise FileNotFoundError(f'plot_class_ap: no such config '
                                     f'{config!r}')
-        ds_cfg = Config.fromfile(config).get('test_dataloader', {}).get(
-            'dataset', {})
-        ds_cls = DATASETS.get(ds_cfg.get('type', '')) if ds_cfg else None
-        names = ds_cfg.get('metainfo', {}).get('classes') or getattr(
-            ds_cls, 'METAINFO', {}).get('classes')
-        if names is not None and len(names) != num_classes:
-            raise ValueError(
-                f'plot_class_ap: {config} names {len(names)} classes, the '
-                f'predictions have {num_classes}')
-        if names is not None:
-            return list(names)
-    return [str(i) for i in range(num_classes)]
+        cfg = Config.fromfile(config)
+    from mmlkd.visualization import class_names as find_names
+    names, _ = find_names(num_classes, checkpoint, cfg, 'plot_class_ap')
+    return names
 
 
-def draw(ap_t: np.ndarray, ap_s: np.ndarray, names: List[str],
+def draw(aps: Sequence[np.ndarray], names: List[str],
          labels: Sequence[str], maps: Sequence[float], sort: str,
          out: str) -> List[int]:
     order = np.arange(len(names))
     if sort == 'gap':
-        order = np.argsort(np.nan_to_num(ap_s - ap_t, nan=np.inf),
+        order = np.argsort(np.nan_to_num(aps[-1] - aps[0], nan=np.inf),
                            kind='stable')
     elif sort == 'teacher':
-        order = np.argsort(-np.nan_to_num(ap_t, nan=-np.inf), kind='stable')
+        order = np.argsort(-np.nan_to_num(aps[0], nan=-np.inf),
+                           kind='stable')
     x = np.arange(len(order))
-    fig, ax = plt.subplots(figsize=(max(6.0, 0.32 * len(order) + 1.5), 4.2))
-    width = 0.4
-    ax.bar(x - width / 2, ap_t[order], width,
-           label=f'{labels[0]} (mAP {maps[0]:.2f})', color='tab:blue')
-    ax.bar(x + width / 2, ap_s[order], width,
-           label=f'{labels[1]} (mAP {maps[1]:.2f})', color='tab:orange')
+    n = len(aps)
+    width = 0.8 / n
+    fig, ax = plt.subplots(figsize=(max(6.0, (0.16 * n + 0.16) * len(order)
+                                        + 1.5), 4.2))
+    colours = plt.get_cmap('tab10')
+    for k, (ap, label, m) in enumerate(zip(aps, labels, maps)):
+        ax.bar(x + (k - (n - 1) / 2) * width, ap[order], width,
+               label=f'{label} (mAP {m:.2f})', color=colours(k % 10))
     ax.set_xticks(x)
     ax.set_xticklabels([names[i] for i in order], rotation=60, ha='right',
                        fontsize=7)
@@ -154,26 +169,29 @@ def draw(ap_t: np.ndarray, ap_s: np.ndarray, names: List[str],
 def main(argv: Optional[Sequence[str]] = None) -> Dict:
     args = parse_args(argv)
     import mmlkd  # noqa: F401  (registers MultiLabelMAP)
-    teacher = load_predictions(args.teacher)
-    student = load_predictions(args.student)
-    check_same_images(teacher, student, (args.teacher, args.student))
-    m_t = class_ap(teacher, args.difficult_as_positive)
-    m_s = class_ap(student, args.difficult_as_positive)
-    ap_t, ap_s = m_t['AP_classwise'], m_s['AP_classwise']
-    names = class_names(args.config, len(ap_t))
-    order = draw(ap_t, ap_s, names, args.labels, (m_t['mAP'], m_s['mAP']),
-                 args.sort, args.out)
-    width = max(len(n) for n in names)
-    print(f'{"class":<{width}} {args.labels[0]:>8} {args.labels[1]:>8} '
-          f'{"diff":>7}')
-    for i in order:
-        print(f'{names[i]:<{width}} {ap_t[i]:8.2f} {ap_s[i]:8.2f} '
-              f'{ap_s[i] - ap_t[i]:+7.2f}')
-    print(f'{"mAP":<{width}} {m_t["mAP"]:8.2f} {m_s["mAP"]:8.2f} '
-          f'{m_s["mAP"] - m_t["mAP"]:+7.2f}')
+    runs = [load_predictions(p) for p in args.preds]
+    for path, run in zip(args.preds[1:], runs[1:]):
+        check_same_images(runs[0], run, (args.preds[0], path))
+    metrics = [class_ap(run, args.difficult_as_positive) for run in runs]
+    aps = [m['AP_classwise'] for m in metrics]
+    maps = tuple(m['mAP'] for m in metrics)
+    names = class_names(args.config, len(aps[0]), args.checkpoint)
+    order = draw(aps, names, args.labels, maps, args.sort, args.out)
+    width = max(max(len(n) for n in names), 5)
+    cols = [max(8, len(label)) for label in args.labels]
+    diff = ' '.join([f'{"diff":>7}'] if len(aps) > 1 else [])
+    print(f'{"class":<{width}} ' + ' '.join(
+        f'{label:>{c}}' for label, c in zip(args.labels, cols)) + f' {diff}')
+    for i in order + [None]:
+        values = [m['mAP'] for m in metrics] if i is None else [
+            ap[i] for ap in aps]
+        name = 'mAP' if i is None else names[i]
+        gap = f' {values[-1] - values[0]:+7.2f}' if len(aps) > 1 else ''
+        print(f'{name:<{width}} ' + ' '.join(
+            f'{v:{c}.2f}' for v, c in zip(values, cols)) + gap)
     print(f'plot_class_ap: wrote {args.out}')
-    return dict(teacher=ap_t, student=ap_s, classes=names, order=order,
-                mAP=(m_t['mAP'], m_s['mAP']))
+    return dict(ap=aps, teacher=aps[0], student=aps[-1], labels=args.labels,
+                classes=names, order=order, mAP=maps)
 
 
 if __name__ == '__main__':

@@ -1,8 +1,13 @@
 """Save (or show) the images a config's data pipeline yields, with labels.
 
     python tools/visualization/browse_dataset.py CONFIG
-        [--phase train|val|test] [--show-number N] [--output-dir DIR]
-        [--resize PX] [--channel-order auto|rgb|bgr] [--cfg-options k=v ...]
+        [--phase/-p train|val|test] [--show-number/-n N] [--output-dir/-o DIR]
+        [--not-show] [--mode/-m transformed|original] [--rescale-factor/-r F]
+        [--show-interval/-i S] [--resize PX]
+        [--channel-order/-c auto|rgb|bgr] [--cfg-options k=v ...]
+
+mmpretrain 1.2.0's arguments of the same tool are accepted (``-c RGB`` in
+either case); its ``concat`` and ``pipeline`` modes are not offered.
 
 Each of the first ``N`` samples of the ``PHASE`` dataset is run through that
 dataset's pipeline (random augmentations included: this is what the model
@@ -27,22 +32,34 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Browse the images of a dataset pipeline')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--phase', default='train',
+    # mmpretrain 1.2.0's flags (short forms included), plus --resize
+    parser.add_argument('--phase', '-p', default='train',
                         choices=['train', 'val', 'test'],
                         help='which dataloader dataset to browse')
-    parser.add_argument('--show-number', type=int, default=sys.maxsize,
+    parser.add_argument('--show-number', '-n', type=int, default=sys.maxsize,
                         help='number of images to browse (default: all)')
-    parser.add_argument('--output-dir', help='save the pictures here')
-    parser.add_argument('--show-interval', type=float, default=2,
+    parser.add_argument('--output-dir', '-o', help='save the pictures here')
+    parser.add_argument('--not-show', action='store_true',
+                        help='open no window (with --output-dir: only save)')
+    parser.add_argument('--show-interval', '-i', type=float, default=2,
                         help='seconds each picture is shown (with a display)')
+    parser.add_argument('--mode', '-m', default='transformed',
+                        choices=['original', 'transformed'],
+                        help='transformed: what the pipeline feeds the model '
+                        "(default); original: the image as loaded, before "
+                        "the pipeline's other transforms. mmpretrain's "
+                        'concat and pipeline modes are not offered')
+    parser.add_argument('--rescale-factor', '-r', type=float,
+                        help='(mode original) scale the image by this factor')
     parser.add_argument('--resize', type=int, default=224,
                         help='draw at this short edge at least, so the label '
                         'text fits on small images (0: as is)')
-    parser.add_argument('--channel-order', choices=['auto', 'rgb', 'bgr'],
-                        default='auto',
-                        help='channel order of the pipeline output; auto: '
-                        'bgr when the data preprocessor converts to RGB or '
-                        'the pipeline loads files, else rgb')
+    parser.add_argument('--channel-order', '-c', type=str.lower,
+                        choices=['auto', 'rgb', 'bgr'], default='auto',
+                        help='channel order of the pipeline output (any '
+                        'case, mmpretrain spells RGB / BGR); auto: bgr when '
+                        'the data preprocessor converts to RGB or the '
+                        'pipeline loads files, else rgb')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -59,6 +76,33 @@ def data_preprocessor_cfg(cfg: Config) -> dict:
     model = cfg.get('model') or {}
     return (model.get('data_preprocessor') or (model.get('architecture') or {})
             .get('data_preprocessor') or cfg.get('data_preprocessor') or {})
+
+
+def original_image(dataset, index: int, order: str,
+                   rescale: Optional[float] = None):
+    """The ``index``-th image as loaded (RGB for display) and a data
+    sample with its ground truth: only the pipeline's loading steps run."""
+    import mmcv
+    import numpy as np
+    from mmpretrain.structures import DataSample
+    data = dataset.get_data_info(index)
+    for transform in getattr(dataset.pipeline, 'transforms', []):
+        if not type(transform).__name__.startswith('Load'):
+            break
+        data = transform(data)
+    image = np.asarray(data['img'])
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    if order == 'bgr':
+        image = image[..., ::-1]
+    if rescale:
+        image = mmcv.imrescale(np.ascontiguousarray(image), rescale)
+    sample = DataSample()
+    if data.get('gt_label') is not None:
+        sample.set_gt_label(data['gt_label'])
+    if data.get('img_path'):
+        sample.set_metainfo(dict(img_path=data['img_path']))
+    return np.ascontiguousarray(image), sample
 
 
 def main(argv: Optional[Sequence[str]] = None) -> List[str]:
@@ -79,7 +123,8 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     if not loader or 'dataset' not in loader:
         raise KeyError(f'browse_dataset: {args.config} has no '
                        f'{args.phase}_dataloader.dataset')
-    if args.output_dir is None and not os.environ.get('DISPLAY'):
+    if args.output_dir is None and not args.not_show and \
+            not os.environ.get('DISPLAY'):
         raise RuntimeError('browse_dataset: no display (DISPLAY is unset); '
                            'give --output-dir to save the pictures instead')
     order = (args.channel_order if args.channel_order != 'auto' else
@@ -94,10 +139,17 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     if args.output_dir:
         os.makedirs(args.output_dir, exist_ok=True)
     written = []
-    for i in range(min(args.show_number, len(dataset))):
-        item = dataset[i]
-        image = to_display_image(item['inputs'], order)
-        sample = item['data_samples']
+    from mmengine.utils import ProgressBar
+    count = min(args.show_number, len(dataset))
+    bar = ProgressBar(count, file=sys.stderr)
+    for i in range(count):
+        if args.mode == 'original':
+            image, sample = original_image(dataset, i, order,
+                                           args.rescale_factor)
+        else:
+            item = dataset[i]
+            image = to_display_image(item['inputs'], order)
+            sample = item['data_samples']
         name = osp.splitext(osp.basename(sample.get('img_path', '') or
                                          f'{i:06d}'))[0]
         out_file = (osp.join(args.output_dir, f'{i:06d}_{name}.png')
@@ -106,10 +158,12 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
         visualizer.visualize_cls(
             image, sample, classes=classes, draw_gt=True, draw_pred=False,
             resize=args.resize if args.resize and short < args.resize
-            else None, show=out_file is None, wait_time=args.show_interval,
-            name=name, out_file=out_file)
+            else None, show=out_file is None and not args.not_show,
+            wait_time=args.show_interval, name=name, out_file=out_file)
         if out_file:
             written.append(out_file)
+        bar.update()
+    sys.stderr.write('\n')
     if written:
         print(f'browse_dataset: wrote {len(written)} pictures to '
               f'{args.output_dir}')

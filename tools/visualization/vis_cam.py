@@ -23,7 +23,9 @@ first N images of the student config's test dataset (the embedded
 ``DemoShapes`` data for the demo configs). Each row of the PNG is one image
 with its ground truth (when known) and, for the teacher's ``topk`` most
 probable classes, the teacher's and the student's CAM over the image with
-both models' probabilities. CAMs come from
+both models' probabilities, and a colour bar for the overlays. Class names
+come from the checkpoints' stored ``dataset_meta``, else the student
+config's dataset. CAMs come from
 :class:`mmlkd.models.recorders.CAMInputsRecorder` and
 :class:`mmlkd.models.connectors.CAMConnector`, the same code that the CAM
 distillation trains with, so only heads that have a CAM are accepted.
@@ -167,18 +169,19 @@ def build_classifier(cfg, ckpt: Optional[str], role: str, device: str):
     return model.to(device).eval()
 
 
-def class_names(cfg, dataset, num_classes: int) -> List[str]:
-    names = None
-    if dataset is not None:
-        names = dataset.metainfo.get('classes')
-    else:
-        from mmpretrain.registry import DATASETS
-        ds_cfg = cfg.get('test_dataloader', {}).get('dataset', {})
-        ds_cls = DATASETS.get(ds_cfg.get('type', '')) if ds_cfg else None
-        names = getattr(ds_cls, 'METAINFO', {}).get('classes')
-    if not names or len(names) != num_classes:
-        names = [str(i) for i in range(num_classes)]
-    return list(names)
+def class_names(cfg, dataset, num_classes: int,
+                checkpoints: Sequence[Optional[str]] = ()) -> List[str]:
+    """The checkpoints' stored classes, else the dataset's, else the
+    config's (never a dataset type's default list of another length)."""
+    from mmlkd.visualization import checkpoint_classes
+    from mmlkd.visualization import class_names as find_names
+    for ckpt in checkpoints:
+        if ckpt and checkpoint_classes(ckpt):
+            return find_names(num_classes, ckpt, None, 'vis_cam')[0]
+    names = dataset.metainfo.get('classes') if dataset is not None else None
+    if names and len(names) == num_classes:
+        return [str(n) for n in names]
+    return find_names(num_classes, None, cfg, 'vis_cam')[0]
 
 
 def load_samples(args, cfg):
@@ -260,6 +263,12 @@ def draw(rows, names: List[str], topk: int, out: str) -> None:
                 overlay(ax, img, cam[c],
                         f'{who}: {names[c]}\nT {p_t[c]:.2f} / S {p_s[c]:.2f}')
     fig.tight_layout()
+    # what the overlay colours mean: each CAM stretched to its own range
+    bar = fig.colorbar(
+        plt.cm.ScalarMappable(norm=plt.Normalize(0, 1), cmap='jet'),
+        ax=axes[:, 1:].ravel().tolist(), fraction=0.02, pad=0.01)
+    bar.set_label('CAM, min to max of each map', fontsize=7)
+    bar.ax.tick_params(labelsize=6)
     fig.savefig(out, dpi=110)
     plt.close(fig)
 
@@ -282,7 +291,9 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
                 f'vis_cam: teacher has {t[1].numel()} classes, student '
                 f'{s[1].numel()}; they must agree')
         rows.append((to_display_image(inputs, order), gt, title, t, s))
-    names = class_names(s_cfg, dataset, rows[0][3][1].numel())
+    names = class_names(s_cfg, dataset, rows[0][3][1].numel(),
+                        [(args.student[1:] or [None])[0],
+                         (args.teacher[1:] or [None])[0]])
     out_dir = osp.dirname(osp.abspath(args.out))
     if not osp.isdir(out_dir):
         raise FileNotFoundError(f'vis_cam: output folder {out_dir!r} missing')
