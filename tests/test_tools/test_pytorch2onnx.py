@@ -108,7 +108,7 @@ def test_onnxruntime_matches_torch_at_batch_1_and_3(checkpoints, which,
     assert json.loads(props['mmlkd.classes']) == CLASSES
     pre = json.loads(props['mmlkd.preprocessing'])
     assert pre['mean'] == [127.5] * 3 and pre['std'] == [64.0] * 3
-    assert pre['to_rgb'] is False
+    assert pre['to_rgb'] is True  # DemoShapes stores BGR, as a file loads
 
 
 def test_cli_exports_and_verifies(checkpoints):
