@@ -305,3 +305,14 @@ def test_card_names_the_initial_weights():
     assert rows['initial weights'] == 'backbone torchvision://resnet18'
     rows = _rows(_card('demo/teacher.py', 1))
     assert rows['initial weights'] == 'random (no Pretrained init_cfg)'
+
+
+def test_card_names_what_differs_from_the_reference():
+    lines = '\n'.join(_card('l2d/r101_to_r18_coco.py', 8).lines())
+    assert 'vs reference      BCE: the reference clamps' in lines
+    repvgg = _card('l2d/repvgg_a2_to_a0_coco.py', 8)
+    assert any(d.startswith('evaluation: the train-time RepVGG')
+               for d in repvgg.differences)
+    assert repvgg.differences[:3] == _card('l2d/r101_to_r18_coco.py',
+                                           1).differences
+    assert _card('demo/mld.py', 1).differences == []

@@ -18,3 +18,11 @@ _base_ = [
 ]
 
 model = {{_base_.repvgg_a0_mldecoder}}
+
+pair_reference_differences = [
+    'initial weights: mmpretrain\'s ImageNet RepVGG-A0, not the official '
+    'RepVGG-A0-train.pth the reference loads',
+    'evaluation: the train-time RepVGG in eval mode, not the fused deploy '
+    'form; the same function to float precision (tests/test_models/'
+    'test_l2d_zoo.py)',
+]

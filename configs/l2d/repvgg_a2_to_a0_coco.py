@@ -72,3 +72,11 @@ model = dict(
 find_unused_parameters = True
 # Validates the student, then the teacher (keys prefixed `teacher.`).
 val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+
+pair_reference_differences = [
+    'initial weights: mmpretrain\'s ImageNet RepVGG-A2 / A0, not the official '
+    'RepVGG-A2/A0-train.pth files the reference loads',
+    'evaluation: the train-time RepVGG in eval mode, not the fused deploy '
+    'form; the same function to float precision (tests/test_models/'
+    'test_l2d_zoo.py)',
+]

@@ -23,3 +23,8 @@ _base_ = [
 
 model = {{_base_.repvgg_a2_mldecoder}}
 train_cfg = dict(max_epochs=30)
+
+pair_reference_differences = [
+    'initial weights: mmpretrain\'s ImageNet RepVGG-A2, not the official '
+    'RepVGG-A2-train.pth the reference loads',
+]

@@ -236,6 +236,7 @@ class RecipeCard:
     distill_losses: Dict[str, Dict[str, Any]]
     teacher_ckpt: Optional[str] = None
     init_weights: Optional[str] = None
+    differences: List[str] = field(default_factory=list)
     notes: List[str] = field(default_factory=list)
     paramwise_cfg: Dict[str, Any] = field(default_factory=dict)
 
@@ -314,6 +315,8 @@ class RecipeCard:
                          f'{name}: {s.pop("type", "?")}({_kw(s)})'))
         if not self.distill_losses:
             rows.append(('distill losses', 'none'))
+        for i, diff in enumerate(self.differences):
+            rows.append(('vs reference' if i == 0 else '', diff))
         for i, note in enumerate(self.notes):
             rows.append(('notes' if i == 0 else '', note))
         width = max(len(k) for k, _ in rows)
@@ -498,6 +501,11 @@ def build_recipe_card(cfg: Config,
         },
         teacher_ckpt=model.get('teacher_ckpt'),
         init_weights=_init_weights(student),
+        differences=[
+            str(d) for key in ('reference_differences',
+                               'pair_reference_differences')
+            for d in (cfg.get(key) or [])
+        ],
         notes=list(notes or []),
         paramwise_cfg=_plain((cfg.get('optim_wrapper') or {}).get(
             'paramwise_cfg') or {}),

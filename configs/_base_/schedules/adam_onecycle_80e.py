@@ -84,3 +84,16 @@ auto_scale_lr = dict(base_batch_size=64)
 # (mmengine converts the model only when distributed; tools/train.py drops
 # this on machines without CUDA, where SyncBatchNorm cannot run).
 sync_bn = 'torch'
+
+# What still differs from the L2D reference's training, printed on the recipe
+# card (docs/recipe.md, "Reference-exact L2D"); none changes an op or a loss.
+# Configs add their own in `pair_reference_differences`.
+reference_differences = [
+    'BCE: the reference clamps probabilities at 1e-8 (no gradient where '
+    '|logit| > 18.4); mmpretrain\'s BCE-with-logits is exact',
+    'random streams: mmengine seeds random and np.random in every loader '
+    'worker, the reference (torch 1.8) only random; same distribution, '
+    'other draws per image',
+    'Pillow 13, not the reference\'s 9.2: JPEG decoding may differ in the '
+    'last bit',
+]
