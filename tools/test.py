@@ -1,9 +1,14 @@
 """Evaluate a checkpoint with an mmlkd config.
 
-    python tools/test.py CONFIG CHECKPOINT [--out preds.pkl] [--work-dir DIR]
+    python tools/test.py CONFIG CHECKPOINT [--out FILE [--out-item pred|metrics]]
+        [--show-dir DIR [--interval N]] [--work-dir DIR]
         [--cfg-options k=v ...] [--launcher none|pytorch]
 
-With a distillation config the student is evaluated.
+With a distillation config the student is evaluated. ``--out`` and
+``--out-item`` are mmpretrain's: ``pred`` (the default) dumps the per-image
+predictions (a .pkl), ``metrics`` the metrics (.json, .yaml or .pkl).
+``--show-dir`` saves a picture of every ``--interval``-th test image with
+its true and predicted labels (mmpretrain's UniversalVisualizer).
 """
 import argparse
 import os.path as osp
@@ -19,7 +24,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='mmlkd: test a checkpoint')
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--out', help='dump per-image predictions to this .pkl')
+    parser.add_argument('--out', help='dump the per-image predictions (a '
+                        '.pkl) or, with --out-item metrics, the metrics here')
+    parser.add_argument('--out-item', choices=['pred', 'metrics'],
+                        help="what --out holds: 'pred' (default) or "
+                        "'metrics'")
+    parser.add_argument('--show-dir', help='save pictures of the test images '
+                        'with their true and predicted labels here')
+    parser.add_argument('--interval', type=int, default=1,
+                        help='with --show-dir, every N-th image (default 1)')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -40,6 +53,22 @@ def drop_sync_bn_without_cuda(cfg) -> None:
         cfg.pop('sync_bn')
 
 
+def add_test_pictures(cfg, show_dir: str, interval: int = 1) -> None:
+    """Replace the visualization hook by one saving every ``interval``-th
+    test image, with its true and predicted labels, in ``show_dir``."""
+    if interval < 1:
+        raise ValueError(f'--interval must be >= 1, got {interval}')
+    from mmlkd.visualization import pipeline_channel_order
+    pipeline = (cfg.get('test_dataloader') or {}).get('dataset', {}).get(
+        'pipeline', [])
+    model = cfg.get('model') or {}
+    pre = model.get('data_preprocessor') or cfg.get('data_preprocessor')
+    cfg.default_hooks.visualization = dict(
+        type='TestPicturesHook', enable=True, interval=interval,
+        out_dir=show_dir,
+        channel_order=pipeline_channel_order(pipeline, pre))
+
+
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
@@ -47,13 +76,22 @@ def main(argv=None):
     cfg = load_config(args.config, args)
     cfg.load_from = args.checkpoint
     cfg.resume = False  # testing loads weights only
-    if args.out is not None:
+    if args.out_item is not None and args.out is None:
+        raise ValueError('--out-item needs --out (the file to write)')
+    out_item = args.out_item or 'pred'
+    if args.out is not None and out_item == 'pred':
         if not args.out.endswith(('.pkl', '.pickle')):
             raise ValueError(f'--out must end with .pkl, got {args.out!r}')
         dump = dict(type='DumpResults', out_file_path=args.out)
         evaluator = cfg.test_evaluator
         cfg.test_evaluator = (list(evaluator) if isinstance(evaluator, (list, tuple))
                               else [evaluator]) + [dump]
+    elif args.out is not None and not args.out.endswith(
+            ('.json', '.yaml', '.yml', '.pkl', '.pickle')):
+        raise ValueError('--out-item metrics: --out must end with .json, '
+                         f'.yaml or .pkl, got {args.out!r}')
+    if args.show_dir is not None:
+        add_test_pictures(cfg, args.show_dir, args.interval)
     # A distillation checkpoint needs no teacher weights to test the student.
     if 'teacher_ckpt' in cfg.model:
         cfg.model.teacher_ckpt = None
@@ -68,7 +106,13 @@ def main(argv=None):
     from mmlkd.utils.data_checks import check_data
     check_data(runner, ('test', ),
                load_from_what='tools/test.py CHECKPOINT')
-    return runner.test()
+    metrics = runner.test()
+    if args.out is not None and out_item == 'metrics':
+        import mmengine
+        from mmengine.dist import is_main_process
+        if is_main_process():
+            mmengine.dump(metrics, args.out)
+    return metrics
 
 
 if __name__ == '__main__':

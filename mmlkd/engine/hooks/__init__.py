@@ -5,9 +5,10 @@ from .loss_grad_norm_hook import LossGradNormHook
 from .paired_init_hook import PairedInitHook
 from .recipe_card_hook import RecipeCardHook
 from .rng_state_hook import RNGStateHook, get_rng_state, set_rng_state
+from .test_pictures_hook import TestPicturesHook
 
 __all__ = [
     'ChannelsLastHook', 'FiniteLossHook', 'LossGradNormHook',
     'NonFiniteLossError', 'PairedInitHook', 'RecipeCardHook', 'RNGStateHook',
-    'get_rng_state', 'set_rng_state'
+    'TestPicturesHook', 'get_rng_state', 'set_rng_state'
 ]
