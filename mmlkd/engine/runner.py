@@ -28,6 +28,7 @@ runs never write checkpoints into one folder.
 mmengine's ``RUNNERS.build`` (``tools/train.py``, and mmpretrain's own
 tools on mmlkd configs) builds it.
 """
+import logging
 import os.path as osp
 from typing import Any, Callable, Dict, Optional, Union
 
@@ -49,6 +50,26 @@ def _inside(path: str, folder: str) -> bool:
     return osp.commonpath([path, folder]) == folder
 
 
+# Lines that go to the log file but not to the console: mmengine's
+# DefaultOptimWrapperConstructor writes one per parameter with a decay or lr
+# multiplier (60 for the demo student), which the recipe card's weight
+# decay row sums up, and the Runner lists every hook of every stage (about
+# 80 lines).
+_FILE_ONLY_PREFIXES = ('paramwise_options -- ',
+                       'Hooks will be executed in the following order')
+
+
+class _FileOnlyFilter(logging.Filter):
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.getMessage()).startswith(_FILE_ONLY_PREFIXES)
+
+
+def _console_handlers(logger: logging.Logger):
+    return [h for h in logger.handlers if isinstance(h, logging.StreamHandler)
+            and not isinstance(h, logging.FileHandler)]
+
+
 @RUNNERS.register_module()
 class LKDRunner(Runner):
     """mmengine's Runner whose resume reads data only, strictly, in place.
@@ -65,12 +86,35 @@ class LKDRunner(Runner):
       the file of the same name here, or is forgotten), so rotation never
       deletes another directory's files.
     * :meth:`train` holds the work dir's lock for its whole duration.
+    * the system environment and the full config go to the log file (and
+      the config to the work dir, as mmengine dumps it), not the console,
+      so the recipe card is on the first screen of a run's output.
 
     mmengine's check that the number of GPUs matches the resumed run read
     ``gpu_ids`` from the executed config text and is gone with it; mmlkd's
     recipes declare a global batch, so the recipe does not change with the
     number of processes.
     """
+
+    def _log_env(self, env_cfg: dict) -> None:
+        """mmengine's environment and config dump, to the log file only."""
+        console = _console_handlers(self.logger)
+        for handler in console:
+            if not any(isinstance(f, _FileOnlyFilter)
+                       for f in handler.filters):
+                handler.addFilter(_FileOnlyFilter())
+        levels = [h.level for h in console]
+        try:
+            for handler in console:
+                handler.setLevel(logging.CRITICAL + 1)
+            super()._log_env(env_cfg)
+        finally:
+            for handler, level in zip(console, levels):
+                handler.setLevel(level)
+        log_file = getattr(self.logger, 'log_file', None)
+        self.logger.info(
+            f'{self.experiment_name}: environment and config in {log_file} '
+            f'(config also dumped to {self.work_dir})')
 
     def load_checkpoint(self,
                         filename: str,
