@@ -161,12 +161,18 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Dict]:
             'pipeline', [])
         order = pipeline_channel_order(pipeline,
                                        cfg.model.get('data_preprocessor'))
+    # LoadImagePIL takes in-memory images as OpenMMLab's BGR arrays and
+    # yields RGB: read BGR for it, display what the pipeline yields.
+    read_order = order
+    if args.channel_order == 'auto' and any(
+            t.get('type') == 'LoadImagePIL' for t in pipeline):
+        read_order = 'bgr'
     images = []
     for path in args.images:
         if not osp.isfile(path):
             raise FileNotFoundError(f'inference: no such image {path!r}')
         try:
-            img = mmcv.imread(path, channel_order=order)
+            img = mmcv.imread(path, channel_order=read_order)
         except Exception:  # cv2 converts the colours of a failed decode
             img = None
         if img is None:

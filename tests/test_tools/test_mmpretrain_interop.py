@@ -106,9 +106,46 @@ def test_dumped_config_states_the_per_process_batch(tmp_path):
     train.main([STUDENT_CFG, '--work-dir', str(tmp_path), '--cfg-options'] +
                TINY_DEMO)
     dumped = Config.fromfile(str(tmp_path / 'student_alone.py'))
-    # What mmpretrain's tools/visualization/vis_scheduler.py reads.
+    # What mmpretrain's vis_scheduler.py (its visualization tools) reads.
     assert dumped.train_dataloader.batch_size == 16
     assert dumped.global_batch_size == 16
     # And the dumped config launches again as it is.
     from mmlkd.utils.recipe import resolve_batch
     assert resolve_batch(dumped, 1).per_process == 16
+
+
+def test_inferencer_on_an_l2d_config_sees_the_reference_pixels(tmp_path):
+    """An L2D-recipe student (PIL pipeline, RGB, to_rgb=False) answers the
+    same through the inferencer (file or BGR array), tools/inference.py and
+    a forward on the reference's own decode of the file."""
+    import cv2
+    import mmcv
+    from mmpretrain.apis import ImageClassificationInferencer
+    from mmpretrain.registry import MODELS
+    from PIL import Image
+    cfg_path = osp.join(ROOT, 'configs', 'l2d',
+                        'baseline_r18_mldecoder_coco.py')
+    cfg = Config.fromfile(cfg_path)
+    cfg.model.backbone.init_cfg = None
+    cfg.model.data_preprocessor = cfg.data_preprocessor
+    torch.manual_seed(0)
+    model = MODELS.build(cfg.model).eval()
+    ckpt = tmp_path / 'r18.pth'
+    torch.save(dict(state_dict=model.state_dict()), ckpt)
+    rgb = np.zeros((90, 120, 3), np.uint8)
+    rgb[..., 0] = 255  # pure red on the left, pure blue on the right
+    rgb[:, 60:] = (0, 0, 255)
+    path = str(tmp_path / 'red_blue.png')
+    cv2.imwrite(path, rgb[..., ::-1])  # a true-colour file
+    # The reference: PIL decode, resize, ToTensor; the config's [0, 1].
+    ref = Image.open(path).convert('RGB').resize((224, 224), Image.BILINEAR)
+    x = torch.from_numpy(np.asarray(ref)).permute(2, 0, 1)[None] / 255.0
+    with torch.no_grad():
+        expected = torch.sigmoid(model(x.float(), mode='tensor'))[0].numpy()
+    inferencer = ImageClassificationInferencer(cfg, pretrained=str(ckpt))
+    for given in (path, mmcv.imread(path)):
+        got = inferencer([given])[0]['pred_scores']
+        np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
+    tool = _load('inference', 'inference.py').main([cfg_path, str(ckpt), path])
+    np.testing.assert_allclose(tool[0]['scores'], expected, rtol=1e-4,
+                               atol=1e-5)

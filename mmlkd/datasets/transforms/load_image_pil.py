@@ -22,7 +22,9 @@ class LoadImagePIL(BaseTransform):
     grey / palette / CMYK files. ``results['img']`` is an ``H x W x 3`` uint8
     **RGB** array (use a data preprocessor with ``to_rgb=False``).
 
-    Required keys: ``img_path``. Added: ``img``, ``img_shape``, ``ori_shape``.
+    Required keys: ``img_path``, or ``img`` (a BGR array already in memory,
+    as mmpretrain's inferencer hands over; it is turned to RGB). Added:
+    ``img``, ``img_shape``, ``ori_shape``.
 
     Args:
         load_truncated (bool): Decode truncated files (the missing part grey)
@@ -57,6 +59,15 @@ class LoadImagePIL(BaseTransform):
             ImageFile.LOAD_TRUNCATED_IMAGES = previous
 
     def transform(self, results: dict) -> Optional[dict]:
+        if results.get('img_path') is None and 'img' in results:
+            # An image already in memory, e.g. from mmpretrain's
+            # ImageClassificationInferencer, which reads files with mmcv:
+            # OpenMMLab's arrays are BGR, this pipeline's are RGB.
+            img = results['img'][..., ::-1].copy()
+            results['img'] = img
+            results['img_shape'] = img.shape[:2]
+            results['ori_shape'] = img.shape[:2]
+            return results
         filename = results['img_path']
         try:
             img_bytes = fileio.get(filename, backend_args=self.backend_args)
