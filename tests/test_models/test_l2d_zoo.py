@@ -30,6 +30,15 @@ PAIRS = {
     'r101_to_r34_voc': ('r101_mldecoder_voc', None, 2048, 512),
     'r101_to_r34_nuswide': ('r101_mldecoder_nuswide', None, 2048, 512),
 }
+# The four other COCO pairs on VOC 2007 and NUS-WIDE: the COCO pair's
+# networks and widths with the dataset's teacher, no baseline config.
+for _pair, _teacher in (('r50_to_r18', 'r50'), ('wrn101_to_wrn50', 'wrn101'),
+                        ('repvgg_a2_to_a0', 'repvgg_a2'),
+                        ('swin_t_to_mbv2', 'swin_t')):
+    for _data in ('voc', 'nuswide'):
+        PAIRS[f'{_pair}_{_data}'] = (f'{_teacher}_mldecoder_{_data}', None,
+                                     *PAIRS[f'{_pair}_coco'][2:])
+NUM_CLASSES = dict(coco=80, voc=20, nuswide=81)
 
 
 def _cfg(path):
@@ -61,9 +70,31 @@ def test_pair_is_the_l2d_recipe(pair):
     teacher = _cfg(f'teachers/{teacher_cfg}')
     assert teacher.train_cfg.max_epochs == 30
     assert cfg.train_cfg.max_epochs == 80
+    data = pair.rsplit('_', 1)[1]
+    assert teacher_cfg.endswith(f'_{data}')
+    # One class count for the dataset: teacher config, teacher and student
+    # heads, both data preprocessors.
     assert teacher.model.head.num_classes == \
         cfg.model.teacher.head.num_classes == \
-        cfg.model.architecture.head.num_classes
+        cfg.model.architecture.head.num_classes == \
+        cfg.data_preprocessor.num_classes == \
+        teacher.data_preprocessor.num_classes == NUM_CLASSES[data]
+    if data == 'voc':  # VOC's difficult labels count as positive
+        for c in (cfg, teacher):
+            assert c.val_evaluator.difficult_as_positive is True
+            assert 'MergeDifficultLabels' in [
+                t['type'] for t in c.train_dataloader.dataset.pipeline]
+    if data != 'coco':
+        # The COCO pair on another dataset: same distiller and networks but
+        # for the class count.
+        coco = _cfg(f"l2d/{pair.rsplit('_', 1)[0]}_coco")
+        assert cfg.model.distiller.to_dict() == \
+            coco.model.distiller.to_dict()
+        for part in ('architecture', 'teacher'):
+            ours, theirs = (c.model[part].to_dict() for c in (cfg, coco))
+            ours['head'].pop('num_classes')
+            theirs['head'].pop('num_classes')
+            assert ours == theirs, part
     assert _shapes(_build(teacher.model)) == \
         _shapes(_build(cfg.model.teacher))
     assert cfg.model.teacher.head.dropout == 0.0
@@ -77,7 +108,7 @@ def test_pair_is_the_l2d_recipe(pair):
         assert (head.in_channels, head.embed_dims) == (width, 768)
 
 
-@pytest.mark.parametrize('pair', list(PAIRS)[:5])
+@pytest.mark.parametrize('pair', list(PAIRS))
 def test_pair_distils(pair):
     """One loss step of the pair on random images: the backbones' maps fit
     the heads and the two 768-wide embeddings meet in LED."""

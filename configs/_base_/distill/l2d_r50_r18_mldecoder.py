@@ -1,0 +1,57 @@
+# L2D ResNet-50 -> ResNet-18, both with ML-Decoder heads (768-wide label-wise
+# embeddings), the distiller, recipe and initial weights of
+# configs/l2d/r50_to_r18_coco.py without its dataset: MLD on the logits and LED
+# on the embeddings (MLD 10 / 64, LED 1 / 64 for the global batch of 64; CD
+# 100, ID 1000), adam_onecycle_80e.py (Adam 1e-4, OneCycle per iteration, 80
+# epochs, SyncBN). Dataset-free: configs/l2d/r50_to_r18_voc.py and
+# r50_to_r18_nuswide.py add a dataset base with the L2D pipeline and set the
+# class count and the teacher checkpoint.
+_base_ = [
+    '../models/resnet_mldecoder.py',
+    '../schedules/adam_onecycle_80e.py',
+    '../default_runtime.py',
+]
+
+model = dict(
+    _scope_='mmrazor',
+    type='SingleTeacherDistill',
+    architecture={{_base_.r18_mldecoder}},
+    # Decoder dropout off: mmrazor only puts the teacher's BatchNorm in eval
+    # mode (the reference runs its teacher in eval mode).
+    teacher={{_base_.r50_mldecoder_teacher}},
+    teacher_ckpt='work_dirs/teachers/r50_mldecoder_coco/epoch_30.pth',
+    distiller=dict(
+        type='ConfigurableDistiller',
+        student_recorders=dict(
+            fc=dict(type='ModuleOutputs', source='head.fc'),
+            emb=dict(type='ModuleOutputs', source='head.decoder'),
+            # Inputs of head.loss_module are (logits, multi-hot targets).
+            gt=dict(type='ModuleInputs', source='head.loss_module'),
+        ),
+        teacher_recorders=dict(
+            fc=dict(type='ModuleOutputs', source='head.fc'),
+            emb=dict(type='ModuleOutputs', source='head.decoder'),
+        ),
+        distill_losses=dict(
+            loss_mld=dict(type='MLDLoss', loss_weight=10 / 64),
+            loss_led=dict(type='LEDLoss', cd_weight=100.0, id_weight=1000.0,
+                          loss_weight=1 / 64),
+        ),
+        loss_forward_mappings=dict(
+            loss_mld=dict(
+                preds_S=dict(from_student=True, recorder='fc'),
+                preds_T=dict(from_student=False, recorder='fc'),
+            ),
+            loss_led=dict(
+                preds_S=dict(from_student=True, recorder='emb'),
+                preds_T=dict(from_student=False, recorder='emb'),
+                target=dict(from_student=True, recorder='gt', data_idx=1),
+            ),
+        ),
+    ),
+)
+
+# The teacher is frozen, so DDP must not wait for its gradients.
+find_unused_parameters = True
+# Validates the student, then the teacher (keys prefixed `teacher.`).
+val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
