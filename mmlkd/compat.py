@@ -607,12 +607,61 @@ def quiet_upstream_warnings() -> bool:
     return changed
 
 
+def _one_cycle_state_dict(self) -> dict:
+    return {k: v for k, v in self.__dict__.items()
+            if k not in ('optimizer', 'anneal_func')}
+
+
+def needs_one_cycle_state_without_function() -> Optional[str]:
+    """Why OneCycle checkpoints would not load safely, or None.
+
+    A feature test: the state of a fresh ``OneCycleParamScheduler`` holds
+    its ``anneal_func`` (a bound method), which pickles as ``getattr``.
+    """
+    if needs_safe_loader_allow_list() is None:
+        return None
+    import torch
+    from mmengine.optim.scheduler import OneCycleParamScheduler
+    if OneCycleParamScheduler.state_dict is _one_cycle_state_dict:
+        return None
+    opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
+    state = OneCycleParamScheduler(opt, 'lr', eta_max=0.1,
+                                   total_steps=2).state_dict()
+    if not callable(state.get('anneal_func')):
+        return None
+    return ('mmengine OneCycleParamScheduler.state_dict stores its '
+            'anneal_func, which the safe loader refuses')
+
+
+def drop_one_cycle_anneal_function() -> bool:
+    """Write OneCycle schedulers' state without their annealing function.
+
+    Upstream problem: mmengine 0.10.7's ``OneCycleParamScheduler.state_dict``
+    returns its whole ``__dict__``, including ``anneal_func``
+    (``self._annealing_cos``, a bound method). torch pickles it with the
+    global ``builtins.getattr``, so every checkpoint of an L2D-recipe run
+    (OneCycleLR) is refused by the ``weights_only`` loader: its teacher
+    cannot be distilled from, its run cannot be resumed. ``getattr`` must
+    not be allow-listed (it would open attribute walks), and the function
+    needs no saving: ``__init__`` rebuilds it from ``anneal_strategy`` and
+    ``load_state_dict`` keeps it. Checkpoints written before this fix keep
+    the function; re-save such a trusted file once with
+    ``torch.load(..., weights_only=False)``.
+    """
+    from mmengine.optim.scheduler import OneCycleParamScheduler
+    if OneCycleParamScheduler.state_dict is _one_cycle_state_dict:
+        return False
+    OneCycleParamScheduler.state_dict = _one_cycle_state_dict
+    return True
+
+
 FIXES: Dict[str, Callable[[], bool]] = {
     # first: filters must exist before mmcv / mmengine emit the warnings
     'upstream_warnings': quiet_upstream_warnings,
     'torch_quantization_names': patch_torch_quantization_names,
     'mmengine_checkpoint_types': allow_mmengine_checkpoint_types,
     'history_buffer_pickle': drop_history_buffer_functions,
+    'one_cycle_state': drop_one_cycle_anneal_function,
     'pkg_resources_lookups': replace_pkg_resources_lookups,
     'mmlkd_config_prefix': register_mmlkd_config_prefix,
     # last: it imports mmrazor, which needs the fixes above
@@ -625,6 +674,7 @@ NEEDED_BY: Dict[str, Callable[[], Optional[str]]] = {
     'torch_quantization_names': needs_torch_quantization_names,
     'mmengine_checkpoint_types': needs_safe_loader_allow_list,
     'history_buffer_pickle': needs_history_buffer_pickle,
+    'one_cycle_state': needs_one_cycle_state_without_function,
     'pkg_resources_lookups': needs_importlib_package_lookups,
     'mmlkd_config_prefix': needs_mmlkd_config_prefix,
     'loss_mapping_errors': needs_loss_mapping_names,

@@ -151,6 +151,47 @@ def test_history_buffer_fix_follows_the_safe_loader(monkeypatch):
     assert compat.needs_history_buffer_pickle() is None
 
 
+def _one_cycle_pair():
+    """An optimizer stepped by mmengine's OneCycleLR and mmlkd's
+    OneCycleMomentum, as the L2D recipe."""
+    from mmengine.optim.scheduler import OneCycleLR
+
+    from mmlkd.engine.schedulers import OneCycleMomentum
+    opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))], lr=1e-4)
+    return opt, [OneCycleLR(opt, eta_max=1e-4, total_steps=10),
+                 OneCycleMomentum(opt, total_steps=10)]
+
+
+def test_one_cycle_checkpoints_load_with_the_safe_loader(tmp_path,
+                                                         monkeypatch):
+    from mmengine.optim.scheduler import OneCycleParamScheduler
+    opt, schedulers = _one_cycle_pair()
+    for _ in range(3):
+        opt.step()
+        for s in schedulers:
+            s.step()
+    path = tmp_path / 'sched.pth'
+    torch.save([s.state_dict() for s in schedulers], path)
+    states = torch.load(path, weights_only=True)  # no pickled function
+    opt2, fresh = _one_cycle_pair()
+    for s, state in zip(fresh, states):
+        s.load_state_dict(state)
+        assert callable(s.anneal_func)  # rebuilt, not loaded
+    assert [s.get_last_value() for s in fresh] == [
+        s.get_last_value() for s in schedulers]
+    # The feature test: mmengine 0.10.7's state_dict stores the function.
+    assert compat.needs_one_cycle_state_without_function() is None
+
+    def upstream(self):
+        return {k: v for k, v in self.__dict__.items() if k != 'optimizer'}
+
+    monkeypatch.setattr(OneCycleParamScheduler, 'state_dict', upstream)
+    assert 'anneal_func' in compat.needs_one_cycle_state_without_function()
+    with pytest.raises(Exception, match='getattr'):
+        torch.save(schedulers[0].state_dict(), path)
+        torch.load(path, weights_only=True)
+
+
 def test_quantization_fix_needed_only_when_names_are_missing(monkeypatch):
     import torch.ao.quantization.fuser_method_mappings as fmm
     assert compat.needs_torch_quantization_names() is None  # patched here

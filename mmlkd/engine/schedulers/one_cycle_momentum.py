@@ -128,6 +128,17 @@ class OneCycleMomentumParamScheduler(_ParamScheduler):
             by_epoch=by_epoch,
             verbose=verbose)
 
+    def state_dict(self) -> dict:
+        """The scheduler's state without ``anneal_func``.
+
+        The function is rebuilt from ``anneal_strategy`` by ``__init__``; in
+        a checkpoint it would be a pickled global, which torch's
+        ``weights_only`` loader (and so every resume) refuses.
+        """
+        state = super().state_dict()
+        state.pop('anneal_func', None)
+        return state
+
     @staticmethod
     def _per_group(name: str, groups, value) -> List[float]:
         if isinstance(value, (list, tuple)):
