@@ -64,7 +64,8 @@ def test_dist_train_two_cpu_processes(tiny_teacher_ckpt, tmp_path):
                      f'model.teacher_ckpt={tiny_teacher_ckpt}'] + TINY_DEMO,
                     env_extra={'PORT': '29731'})
     log = proc.stdout + proc.stderr
-    assert 'Distributed launcher: pytorch' in log or 'world_size' in log \
-        or 'Distributed: True' in log, log[-3000:]
+    # The recipe card (on the console; the environment dump is in the log
+    # file) says it trained on both processes.
+    assert 'world size        2 process(es)' in log, log[-3000:]
     assert 'distill.loss_mld' in log
     assert os.path.isfile(tmp_path / 'epoch_1.pth')
