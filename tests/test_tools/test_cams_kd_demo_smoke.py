@@ -22,10 +22,10 @@ def test_demo_cams_mld_trains_and_draws(tiny_teacher_ckpt, tmp_path):
     # In-process (saves an interpreter start): the trained checkpoint loads
     # into both sub-models and the CAMs are drawn.
     spec = importlib.util.spec_from_file_location(
-        'vis_cam', osp.join(ROOT, 'tools', 'visualization', 'vis_cam.py'))
-    vis_cam = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(vis_cam)
-    vis_cam.main(['--distill',
+        'compare_cams', osp.join(ROOT, 'tools', 'visualization', 'compare_cams.py'))
+    compare_cams = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(compare_cams)
+    compare_cams.main(['--distill',
                   osp.join(ROOT, 'configs', 'cams_kd', 'demo_cams_mld.py'),
                   str(work / 'epoch_1.pth'), '--demo', '3', '--out',
                   str(out)])

@@ -1,11 +1,11 @@
 """Draw the class activation maps of a teacher and a student side by side.
 
-    python tools/visualization/vis_cam.py \
+    python tools/visualization/compare_cams.py \
         --teacher TEACHER_CONFIG [TEACHER_CKPT] \
         --student STUDENT_CONFIG [STUDENT_CKPT] \
         (IMAGE ... | --demo N) [--out cam_grid.png] [--topk 2]
 
-    python tools/visualization/vis_cam.py \
+    python tools/visualization/compare_cams.py \
         --distill DISTILL_CONFIG DISTILL_CKPT --demo 6
 
 A config is either a plain mmpretrain classifier config (its checkpoint holds
@@ -101,7 +101,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 def load_config(path: str):
     from mmengine.config import Config
     if not osp.isfile(path):
-        raise FileNotFoundError(f'vis_cam: no such config {path!r}')
+        raise FileNotFoundError(f'compare_cams: no such config {path!r}')
     return Config.fromfile(path)
 
 
@@ -113,7 +113,7 @@ def classifier_cfg(cfg, role: str) -> Tuple[dict, Optional[str]]:
         sub = model['teacher'] if role == 'teacher' else model['architecture']
         if not isinstance(sub, dict):
             key = 'teacher' if role == 'teacher' else 'architecture'
-            raise TypeError(f'vis_cam: model.{key} must be a config dict, '
+            raise TypeError(f'compare_cams: model.{key} must be a config dict, '
                             f'got {type(sub).__name__}')
         dp = model.get('data_preprocessor') or top_dp
         prefix = PREFIX[role]
@@ -139,7 +139,7 @@ def load_weights(model: torch.nn.Module, ckpt_path: str,
     from mmengine.runner.checkpoint import (_load_checkpoint_with_prefix,
                                             load_checkpoint, load_state_dict)
     if not osp.isfile(ckpt_path):
-        raise FileNotFoundError(f'vis_cam: no such checkpoint {ckpt_path!r}')
+        raise FileNotFoundError(f'compare_cams: no such checkpoint {ckpt_path!r}')
     try:
         if prefix:
             try:
@@ -153,7 +153,7 @@ def load_weights(model: torch.nn.Module, ckpt_path: str,
         load_checkpoint(model, ckpt_path, map_location='cpu', strict=True)
     except RuntimeError as e:
         raise KeyError(
-            f'vis_cam: checkpoint {ckpt_path!r} does not fit the model '
+            f'compare_cams: checkpoint {ckpt_path!r} does not fit the model '
             f'(prefix {prefix!r}): {e}') from e
 
 
@@ -165,7 +165,7 @@ def build_classifier(cfg, ckpt: Optional[str], role: str, device: str):
         load_weights(model, ckpt, prefix)
     else:
         # No init_weights(): a Pretrained init_cfg would try to download.
-        warnings.warn(f'vis_cam: no {role} checkpoint, weights are random')
+        warnings.warn(f'compare_cams: no {role} checkpoint, weights are random')
     return model.to(device).eval()
 
 
@@ -177,11 +177,11 @@ def class_names(cfg, dataset, num_classes: int,
     from mmlkd.visualization import class_names as find_names
     for ckpt in checkpoints:
         if ckpt and checkpoint_classes(ckpt):
-            return find_names(num_classes, ckpt, None, 'vis_cam')[0]
+            return find_names(num_classes, ckpt, None, 'compare_cams')[0]
     names = dataset.metainfo.get('classes') if dataset is not None else None
     if names and len(names) == num_classes:
         return [str(n) for n in names]
-    return find_names(num_classes, None, cfg, 'vis_cam')[0]
+    return find_names(num_classes, None, cfg, 'compare_cams')[0]
 
 
 def load_samples(args, cfg):
@@ -190,7 +190,7 @@ def load_samples(args, cfg):
     from mmpretrain.registry import DATASETS
     loader = cfg.get('test_dataloader') or cfg.get('val_dataloader')
     if loader is None:
-        raise KeyError('vis_cam: the student config has no test_dataloader '
+        raise KeyError('compare_cams: the student config has no test_dataloader '
                        'to take the pipeline (or --demo images) from')
     ds_cfg = copy.deepcopy(loader['dataset'])
     if args.demo:
@@ -215,7 +215,7 @@ def load_samples(args, cfg):
     samples = []
     for path in args.images:
         if not osp.isfile(path):
-            raise FileNotFoundError(f'vis_cam: no such image {path!r}')
+            raise FileNotFoundError(f'compare_cams: no such image {path!r}')
         img = mmcv.imread(path, channel_order=order)
         item = pipeline(dict(img=img, img_path=path, img_shape=img.shape[:2],
                              ori_shape=img.shape[:2]))
@@ -288,7 +288,7 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
         s = class_activation_maps(student, inputs)
         if t[1].numel() != s[1].numel():
             raise ValueError(
-                f'vis_cam: teacher has {t[1].numel()} classes, student '
+                f'compare_cams: teacher has {t[1].numel()} classes, student '
                 f'{s[1].numel()}; they must agree')
         rows.append((to_display_image(inputs, order), gt, title, t, s))
     names = class_names(s_cfg, dataset, rows[0][3][1].numel(),
@@ -296,9 +296,9 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
                          (args.teacher[1:] or [None])[0]])
     out_dir = osp.dirname(osp.abspath(args.out))
     if not osp.isdir(out_dir):
-        raise FileNotFoundError(f'vis_cam: output folder {out_dir!r} missing')
+        raise FileNotFoundError(f'compare_cams: output folder {out_dir!r} missing')
     draw(rows, names, args.topk, args.out)
-    print(f'vis_cam: wrote {args.out}')
+    print(f'compare_cams: wrote {args.out}')
     return args.out
 
 

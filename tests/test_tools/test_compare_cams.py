@@ -1,4 +1,4 @@
-"""tools/visualization/vis_cam.py on random tiny models."""
+"""tools/visualization/compare_cams.py on random tiny models."""
 import importlib.util
 import os.path as osp
 
@@ -14,7 +14,7 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 def _tool():
     spec = importlib.util.spec_from_file_location(
-        'vis_cam', osp.join(ROOT, 'tools', 'visualization', 'vis_cam.py'))
+        'compare_cams', osp.join(ROOT, 'tools', 'visualization', 'compare_cams.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
