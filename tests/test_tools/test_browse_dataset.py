@@ -78,3 +78,41 @@ def test_mmpretrain_flags_and_original_mode(tmp_path, monkeypatch, capsys):
     assert _tool().main([osp.join(ROOT, 'configs', 'demo', 'teacher.py'),
                          '-n', '1', '--not-show', '--cfg-options',
                          'train_dataloader.dataset.num_images=2']) == []
+
+
+def test_concat_and_pipeline_modes(tmp_path, monkeypatch):
+    """mmpretrain's concat (loaded | transformed) and pipeline (one panel
+    per step) modes, on the L2D-recipe pipeline of a generated list file."""
+    import json
+
+    import cv2
+    monkeypatch.delenv('DISPLAY', raising=False)
+    img_dir = tmp_path / 'img'
+    img_dir.mkdir()
+    rgb = np.zeros((40, 80, 3), np.uint8)
+    rgb[..., 0] = 255  # red
+    cv2.imwrite(str(img_dir / 'a.png'), rgb[..., ::-1])
+    (tmp_path / 'list.json').write_text(json.dumps(
+        [dict(file_name='a.png', labels=['cat'])]))
+    base = ['--cfg-options', f'val_dataloader.dataset.data_root={tmp_path}/',
+            'val_dataloader.dataset.ann_file=list.json',
+            'val_dataloader.dataset.data_prefix.img_path=img/',
+            "val_dataloader.dataset.classes=['cat']"]
+    config = osp.join(ROOT, 'configs', 'custom', 'baseline_r18_mldecoder.py')
+    pictures = {}
+    for mode in ('concat', 'pipeline'):
+        out = tmp_path / mode
+        written = _tool().main([config, '-p', 'val', '-n', '1', '-o',
+                                str(out), '-m', mode, '--resize', '0',
+                                '--not-show'] + base)
+        assert len(written) == 1
+        pictures[mode] = (mpimg.imread(written[0])[..., :3] * 255).round()
+    # concat: the loaded 80 x 40 image, scaled to the transformed 224 rows,
+    # then a white gap, then the 224 x 224 input; both red (RGB kept).
+    concat = pictures['concat']
+    assert concat.shape[:2] == (224, 448 + 6 + 224)
+    for panel in (concat[:, :448], concat[:, 454:]):
+        assert panel[..., 0].mean() > 240 and panel[..., 2].mean() < 15
+    # pipeline: LoadImagePIL (80 x 40, scaled to 224 rows) | PILResize.
+    assert pictures['pipeline'].shape[:2] == (224, 448 + 6 + 224)
+    assert np.abs(pictures['pipeline'] - concat).mean() < 1

@@ -2,12 +2,15 @@
 
     python tools/visualization/browse_dataset.py CONFIG
         [--phase/-p train|val|test] [--show-number/-n N] [--output-dir/-o DIR]
-        [--not-show] [--mode/-m transformed|original] [--rescale-factor/-r F]
+        [--not-show] [--mode/-m transformed|original|concat|pipeline]
+        [--rescale-factor/-r F]
         [--show-interval/-i S] [--resize PX]
         [--channel-order/-c auto|rgb|bgr] [--cfg-options k=v ...]
 
-mmpretrain 1.2.0's arguments of the same tool are accepted (``-c RGB`` in
-either case); its ``concat`` and ``pipeline`` modes are not offered.
+mmpretrain 1.2.0's arguments and modes of the same tool are accepted
+(``-c RGB`` in either case): ``transformed`` (what the model is fed),
+``original`` (the image as loaded), ``concat`` (both side by side) and
+``pipeline`` (the image after each step of the pipeline, left to right).
 
 Each of the first ``N`` samples of the ``PHASE`` dataset is run through that
 dataset's pipeline (random augmentations included: this is what the model
@@ -44,11 +47,12 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('--show-interval', '-i', type=float, default=2,
                         help='seconds each picture is shown (with a display)')
     parser.add_argument('--mode', '-m', default='transformed',
-                        choices=['original', 'transformed'],
+                        choices=['original', 'transformed', 'concat',
+                                 'pipeline'],
                         help='transformed: what the pipeline feeds the model '
                         "(default); original: the image as loaded, before "
-                        "the pipeline's other transforms. mmpretrain's "
-                        'concat and pipeline modes are not offered')
+                        "the pipeline's other transforms; concat: both side "
+                        'by side; pipeline: the image after every step')
     parser.add_argument('--rescale-factor', '-r', type=float,
                         help='(mode original) scale the image by this factor')
     parser.add_argument('--resize', type=int, default=224,
@@ -105,6 +109,46 @@ def original_image(dataset, index: int, order: str,
     return np.ascontiguousarray(image), sample
 
 
+def _display(image, order: str):
+    import numpy as np
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = np.repeat(image[..., None], 3, axis=2)
+    return image[..., ::-1] if order == 'bgr' else image
+
+
+def pipeline_steps(dataset, index: int, order: str) -> List:
+    """The ``index``-th image after each step of the pipeline that leaves an
+    image array (display order RGB), first to last."""
+    import numpy as np
+    data = dataset.get_data_info(index)
+    steps = []
+    for transform in getattr(dataset.pipeline, 'transforms', []):
+        data = transform(data)
+        if data is None:
+            break
+        img = data.get('img') if isinstance(data, dict) else None
+        if isinstance(img, np.ndarray):
+            steps.append(_display(img, order))
+    return steps
+
+
+def side_by_side(images: Sequence, gap: int = 6):
+    """Images resized to one height and joined left to right, white gaps."""
+    import mmcv
+    import numpy as np
+    height = max(im.shape[0] for im in images)
+    row = []
+    for k, im in enumerate(images):
+        scale = height / im.shape[0]
+        im = mmcv.imresize(np.ascontiguousarray(im),
+                           (max(1, round(im.shape[1] * scale)), height))
+        if k:
+            row.append(np.full((height, gap, 3), 255, np.uint8))
+        row.append(im.astype(np.uint8))
+    return np.ascontiguousarray(np.concatenate(row, axis=1))
+
+
 def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     args = parse_args(argv)
     import mmlkd  # noqa: F401  (compat fixes, registers mmlkd's datasets)
@@ -146,10 +190,17 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
         if args.mode == 'original':
             image, sample = original_image(dataset, i, order,
                                            args.rescale_factor)
+        elif args.mode == 'pipeline':
+            _, sample = original_image(dataset, i, order)
+            image = side_by_side(pipeline_steps(dataset, i, order))
         else:
             item = dataset[i]
             image = to_display_image(item['inputs'], order)
             sample = item['data_samples']
+            if args.mode == 'concat':
+                loaded, _ = original_image(dataset, i, order,
+                                           args.rescale_factor)
+                image = side_by_side([loaded, image])
         name = osp.splitext(osp.basename(sample.get('img_path', '') or
                                          f'{i:06d}'))[0]
         out_file = (osp.join(args.output_dir, f'{i:06d}_{name}.png')
