@@ -141,7 +141,7 @@ def test_sync_bn_without_cuda_becomes_the_cpu_sync_bn_wrapper():
     note = sync_bn_without_cuda(cfg, cuda_available=False, world_size=2)
     assert 'sync_bn' not in cfg and 'CPUSyncBatchNorm' in note
     assert cfg.model_wrapper_cfg == dict(
-        type='mmlkd.CPUSyncBNDistributedDataParallel',
+        type='CPUSyncBNDistributedDataParallel',
         find_unused_parameters=True)
     # A wrapper of another kind cannot carry it: a clear error, not a
     # silent per-process BatchNorm.

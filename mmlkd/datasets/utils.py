@@ -1,7 +1,7 @@
 """Load-time checks shared by the multi-label datasets."""
 import json
 import os.path as osp
-from typing import Any, Dict, List
+from typing import Any, Dict, Iterator, List
 
 from mmengine.fileio import get_file_backend
 from mmengine.fileio import load as mmengine_load
@@ -89,3 +89,27 @@ def check_file_names(who: str, names: List[str], source: str) -> None:
             f'{who}: {source}: {len(dup)} images are listed more than once, '
             f'e.g. {sorted(set(dup))[:3]}; each image must appear once (a '
             'duplicate is trained and scored twice)')
+
+
+def base_datasets(dataset: Any) -> Iterator[Any]:
+    """The datasets under mmengine's wrappers (Concat, Repeat, ClassBalanced)."""
+    inner = getattr(dataset, 'datasets', None)
+    if isinstance(inner, (list, tuple)):
+        for d in inner:
+            yield from base_datasets(d)
+    elif hasattr(dataset, 'dataset') and hasattr(dataset.dataset,
+                                                 'get_data_info'):
+        yield from base_datasets(dataset.dataset)
+    else:
+        yield dataset
+
+
+def describe(dataset: Any) -> str:
+    """``CocoMultiLabel (ann_file data/coco/annotations/x.json)``."""
+    parts = []
+    for attr in ('ann_file', 'data_root'):
+        value = getattr(dataset, attr, None)
+        if value:
+            parts.append(f'{attr} {value}')
+    where = f' ({", ".join(parts)})' if parts else ''
+    return f'{type(dataset).__name__}{where}'

@@ -25,17 +25,13 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
-from .config_checks import ConfigError
+from .errors import CheckpointError
 from .config_text import CONFIG_TEXT_FIELDS, unsafe_config_fields
 
 CONVERTER = 'tools/model_converters/convert_kd_ckpt_to_student.py'
 DISTILL_PREFIXES = ('architecture.', 'teacher.', 'distiller.')
 # mmengine's default key revision: DDP-wrapped saves prefix `module.`.
 REVISE_KEYS = [(r'^module\.', '')]
-
-
-class CheckpointError(ConfigError):
-    """A checkpoint cannot be used; the message names the file and why."""
 
 
 def _reason(exc: BaseException) -> str:

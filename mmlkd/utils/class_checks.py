@@ -21,7 +21,8 @@ all describe the same list are named in the hint.
 import logging
 from typing import Any, List, Mapping, Optional, Sequence, Tuple
 
-from .config_checks import ConfigError
+from mmlkd.datasets.utils import base_datasets, describe
+from .errors import ConfigError
 
 # The first mismatches an error names.
 SHOWN = 5
@@ -137,7 +138,6 @@ def compare_classes(ckpt_classes: Optional[Sequence[str]],
     more = f' (and {len(bad) - SHOWN} more)' if len(bad) > SHOWN else ''
     desc = field
     if dataset is not None:
-        from .data_checks import describe
         desc = f'{field} ({describe(dataset)})'
     raise ClassOrderError(
         f'{what}: {path!r} was trained on {len(ckpt_classes)} classes that '
@@ -187,7 +187,6 @@ def check_checkpoint_classes(cfg: Any,
         load_from_what: how ``load_from`` is named in messages
             (e.g. ``'tools/test.py CHECKPOINT'``).
     """
-    from .data_checks import base_datasets
     checkpoints = run_checkpoints(cfg, load_from_what)
     if not checkpoints:
         return

@@ -14,12 +14,12 @@ from typing import Any, Dict, List, Optional
 
 from mmengine.config import Config
 
+from .checkpoint_loading import (build_for_check, check_fits, load_strictly,
+                                 read_checkpoint, state_dict_of)
+from .errors import ConfigError
+
 DISTILL_TYPES = ('SingleTeacherDistill', 'mmrazor.SingleTeacherDistill',
                  'STKDDistill', 'mmrazor.STKDDistill')
-
-
-class ConfigError(ValueError):
-    """A config field is wrong; the message names the field."""
 
 
 def _num_classes(model_cfg: Any) -> Optional[int]:
@@ -128,8 +128,6 @@ def check_teacher_weights(teacher_cfg: Any, path: str) -> None:
     """
     import torch
 
-    from .checkpoint_loading import (build_for_check, load_strictly,
-                                     read_checkpoint, state_dict_of)
     what = 'model.teacher_ckpt'
     ckpt = read_checkpoint(path, what, mmap=True)
     load_strictly(build_for_check(teacher_cfg, 'mmpretrain'), path, what,
@@ -160,7 +158,6 @@ def check_load_from(cfg: Config, what: str = 'load_from') -> None:
     The runner loads it non-strictly: a checkpoint of another model would
     leave the weights random and train from scratch without a word.
     """
-    from .checkpoint_loading import check_fits
     path = cfg.get('load_from')
     if not path or cfg.get('resume') or _is_remote(path):
         return
@@ -181,8 +178,6 @@ def check_resume_checkpoint(cfg: Config) -> None:
     ``load_from`` (``--resume PATH``, or the work dir's last checkpoint via
     :func:`mmlkd.engine.resolve_auto_resume`).
     """
-    from .checkpoint_loading import build_for_check, load_strictly, \
-        read_checkpoint
     path = cfg.get('load_from')
     if not (cfg.get('resume') and path and not _is_remote(path)
             and osp.isfile(path)):

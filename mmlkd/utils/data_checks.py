@@ -15,34 +15,13 @@ from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
 
 import numpy as np
 
-from .config_checks import ConfigError, class_count_fields
+from mmlkd.datasets.utils import base_datasets, describe
+from .class_checks import check_checkpoint_classes
+from .config_checks import class_count_fields
+from .errors import ConfigError
 
 LOOPS = {'train': 'train_dataloader', 'val': 'val_dataloader',
          'test': 'test_dataloader'}
-
-
-def base_datasets(dataset: Any) -> Iterator[Any]:
-    """The datasets under mmengine's wrappers (Concat, Repeat, ClassBalanced)."""
-    inner = getattr(dataset, 'datasets', None)
-    if isinstance(inner, (list, tuple)):
-        for d in inner:
-            yield from base_datasets(d)
-    elif hasattr(dataset, 'dataset') and hasattr(dataset.dataset,
-                                                 'get_data_info'):
-        yield from base_datasets(dataset.dataset)
-    else:
-        yield dataset
-
-
-def describe(dataset: Any) -> str:
-    """``CocoMultiLabel (ann_file data/coco/annotations/x.json)``."""
-    parts = []
-    for attr in ('ann_file', 'data_root'):
-        value = getattr(dataset, attr, None)
-        if value:
-            parts.append(f'{attr} {value}')
-    where = f' ({", ".join(parts)})' if parts else ''
-    return f'{type(dataset).__name__}{where}'
 
 
 def _labels(info: Dict) -> List[int]:
@@ -224,7 +203,6 @@ def check_data(runner: Any, loops: Sequence[str] = ('train', 'val'),
     names the latter in messages) are compared with each dataset's
     (:func:`mmlkd.utils.class_checks.check_checkpoint_classes`).
     """
-    from .class_checks import check_checkpoint_classes
     cfg = runner.cfg
     counts = class_count_fields(cfg)
     built_datasets = []

@@ -30,7 +30,7 @@ from typing import Any, Dict, List, Mapping, Optional, Tuple
 
 from mmengine.config import Config, ConfigDict
 
-from .config_checks import ConfigError
+from .errors import ConfigError
 
 GLOBAL_BATCH = 'global_batch_size'
 PER_PROCESS_BATCH = 'train_dataloader.batch_size'
@@ -172,7 +172,7 @@ def apply_recipe(cfg: Config, world_size: int) -> BatchPlan:
 
 
 # What `sync_bn` becomes on CPU processes (mmlkd/engine/model_wrappers).
-CPU_SYNC_BN_WRAPPER = 'mmlkd.CPUSyncBNDistributedDataParallel'
+CPU_SYNC_BN_WRAPPER = 'CPUSyncBNDistributedDataParallel'
 
 
 def sync_bn_without_cuda(cfg: Config, cuda_available: bool,
@@ -194,14 +194,13 @@ def sync_bn_without_cuda(cfg: Config, cuda_available: bool,
                 'over the whole batch')
     from mmengine.model import MMDistributedDataParallel
     from mmengine.registry import MODEL_WRAPPERS
-
-    from mmlkd.engine import CPUSyncBNDistributedDataParallel
     wrapper = dict(cfg.get('model_wrapper_cfg') or {})
     wtype = wrapper.get('type', 'MMDistributedDataParallel')
     # Only plain DDP can become the CPU SyncBN wrapper; any other wrapper
-    # would lose what it adds.
-    if MODEL_WRAPPERS.get(wtype) not in (MMDistributedDataParallel,
-                                         CPUSyncBNDistributedDataParallel):
+    # would lose what it adds. (The wrapper is looked up by its registered
+    # name: importing mmlkd.engine here would close an import circle.)
+    if MODEL_WRAPPERS.get(wtype) not in (
+            MMDistributedDataParallel, MODEL_WRAPPERS.get(CPU_SYNC_BN_WRAPPER)):
         raise ConfigError(
             f'sync_bn={mode!r} on {world_size} CPU processes needs '
             f'{CPU_SYNC_BN_WRAPPER} (torch.nn.SyncBatchNorm needs GPU '

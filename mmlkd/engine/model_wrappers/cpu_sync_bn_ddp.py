@@ -1,9 +1,9 @@
 """DDP for CPU processes whose BatchNorm statistics span the global batch."""
 import torch.nn as nn
 from mmengine.model import MMDistributedDataParallel
+from mmengine.registry import MODEL_WRAPPERS
 
 from mmlkd.models.utils import convert_cpu_sync_batchnorm
-from mmlkd.registry import MODEL_WRAPPERS
 
 
 @MODEL_WRAPPERS.register_module()
