@@ -5,7 +5,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.mmlkd-installed
 
-.PHONY: demo test env benchmark quality quality-quick gpu-check clean-demo
+.PHONY: demo test lint env benchmark quality quality-quick gpu-check clean-demo
 
 # The tests extra brings openmim; constraints pin setuptools to 77-80, the
 # range that torch 2.14 accepts and that still ships the pkg_resources openmim
@@ -23,8 +23,16 @@ env: $(STAMP)
 demo: $(STAMP)
 	$(PY) tools/demo.py
 
-test: $(STAMP)
+# The style checks first (seconds), then the tests.
+test: lint
 	OMP_NUM_THREADS=1 $(PY) -m pytest -q tests
+
+# mmrazor's style (setup.cfg): flake8, isort and yapf at 79 columns.
+LINTED := mmlkd tools tests configs setup.py
+lint: $(STAMP)
+	$(PY) -m flake8 $(LINTED)
+	$(PY) -m isort --check-only --diff $(LINTED)
+	$(PY) -m yapf --diff --recursive $(LINTED)
 
 benchmark: $(STAMP)
 	$(PY) tools/benchmark/run_all.py

@@ -13,9 +13,8 @@ import os
 import os.path as osp
 import shutil
 import sys
-from typing import Optional
-
 from setuptools import find_packages, setup
+from typing import Optional
 
 HERE = osp.dirname(osp.abspath(__file__))
 MIM_FILES = ('configs', 'tools', 'model-index.yml')
@@ -61,8 +60,10 @@ def add_mim_extension(mode: Optional[str], root: str = HERE) -> None:
         if mode == 'symlink':
             os.symlink(osp.relpath(src, mim_dir), dst)
         elif osp.isdir(src):
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns(
-                '__pycache__', '*.pyc'))
+            shutil.copytree(
+                src,
+                dst,
+                ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
         else:
             shutil.copyfile(src, dst)
 
@@ -75,14 +76,14 @@ if __name__ == '__main__':
         description='Multi-label knowledge distillation for OpenMMLab '
         '(MMRazor/MMPretrain)',
         long_description=open(osp.join(HERE, 'README.md'),
-                              encoding='utf-8').read()
-        if osp.exists(osp.join(HERE, 'README.md')) else '',
+                              encoding='utf-8').read() if osp.exists(
+                                  osp.join(HERE, 'README.md')) else '',
         long_description_content_type='text/markdown',
         keywords='knowledge distillation, multi-label classification, '
         'OpenMMLab, mmrazor, mmpretrain',
         python_requires='>=3.8',
-        packages=find_packages(exclude=('tests', 'tests.*', 'configs',
-                                        'tools')),
+        packages=find_packages(
+            exclude=('tests', 'tests.*', 'configs', 'tools')),
         include_package_data=True,  # mmlkd/.mim through MANIFEST.in
         install_requires=[
             'torch>=1.13',
@@ -100,9 +101,12 @@ if __name__ == '__main__':
             # compare mmlkd's RandAugmentPIL with (never imported at run time).
             # onnx / onnxruntime: tools/deployment/pytorch2onnx.py's test
             # (the export itself needs only torch).
-            'tests': ['pytest', 'scikit-learn', 'openmim>=0.3.9',
-                      'setuptools>=77,<81', 'randaugment==1.0.2',
-                      'onnx>=1.16', 'onnxruntime>=1.18'],
+            # flake8 / isort / yapf: `make lint`, run by `make test`.
+            'tests': [
+                'pytest', 'scikit-learn', 'openmim>=0.3.9',
+                'setuptools>=77,<81', 'randaugment==1.0.2', 'onnx>=1.16',
+                'onnxruntime>=1.18', 'flake8>=7', 'isort>=5', 'yapf>=0.40'
+            ],
             'mim': ['openmim>=0.3.9', 'setuptools>=77,<81'],
         },
         license='Apache-2.0',

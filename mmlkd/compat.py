@@ -42,8 +42,10 @@ def needs_torch_quantization_names() -> Optional[str]:
     except ImportError:  # torch without quantization support
         return None
     missing = [n for n in _QUANTIZATION_ALIASES if not hasattr(fmm, n)]
-    missing += [n for n in _QUANTIZATION_SETTERS
-                if not hasattr(BackendPatternConfig, n)]
+    missing += [
+        n for n in _QUANTIZATION_SETTERS
+        if not hasattr(BackendPatternConfig, n)
+    ]
     if missing:
         return f'torch lacks {", ".join(missing)} (mmrazor 1.0.0 imports them)'
     return None
@@ -161,8 +163,9 @@ def allow_mmengine_checkpoint_types() -> bool:
         return False
     get = getattr(torch.serialization, 'get_safe_globals', lambda: [])
     present = {id(entry) for entry in get()}
-    missing = [t for t in mmengine_checkpoint_safe_globals()
-               if id(t) not in present]
+    missing = [
+        t for t in mmengine_checkpoint_safe_globals() if id(t) not in present
+    ]
     if not missing:
         return False
     add(missing)
@@ -301,8 +304,8 @@ def replace_pkg_resources_lookups() -> bool:
     import mmengine.utils.package_utils as package_utils
     changed = False
     for mod in (package_utils, utils, config_mod):
-        for name, fn in (('is_installed', is_installed),
-                         ('get_installed_path', get_installed_path)):
+        for name, fn in (('is_installed', is_installed), ('get_installed_path',
+                                                          get_installed_path)):
             if getattr(mod, name, None) is not fn:
                 setattr(mod, name, fn)
                 changed = True
@@ -342,8 +345,8 @@ def add_local_rank_argument(parser: argparse.ArgumentParser) -> None:
     pass ``--local-rank`` while OpenMMLab tools were written for
     ``--local_rank``. Both spellings land in ``args.local_rank``.
     """
-    parser.add_argument('--local_rank', '--local-rank', type=int, default=0,
-                        dest='local_rank')
+    parser.add_argument(
+        '--local_rank', '--local-rank', type=int, default=0, dest='local_rank')
 
 
 class LossMappingError(ValueError):
@@ -401,8 +404,10 @@ def needs_loss_mapping_names() -> Optional[str]:
 
 # --- known-harmless upstream warnings -------------------------------------
 
+
 class UpstreamNoise(NamedTuple):
-    """A warning the pinned stack emits on every run, and why it is harmless."""
+    """A warning the pinned stack emits on every run, and why it is
+    harmless."""
     message: str  # regex matched against the start of the message
     via: str  # 'warnings' (warnings.warn) or 'logging' (mmengine print_log)
     cause: str  # the upstream source, and why mmlkd does not need to act
@@ -462,7 +467,8 @@ def _emits_frozen_param_warnings() -> Optional[str]:
 
 
 UPSTREAM_NOISE: Dict[str, UpstreamNoise] = {
-    'mmcv_lite_deform_attn': UpstreamNoise(
+    'mmcv_lite_deform_attn':
+    UpstreamNoise(
         message=r'Fail to import ``MultiScaleDeformableAttention``',
         via='warnings',
         cause='mmcv-lite 2.1 ships no compiled ops, and '
@@ -471,7 +477,8 @@ UPSTREAM_NOISE: Dict[str, UpstreamNoise] = {
         'module for its transformer backbones, and no mmlkd model uses the '
         'op (a model that does fails when it is built, not silently)',
         needed=_emits_mmcv_lite_deform_attn),
-    'pkg_resources_deprecated': UpstreamNoise(
+    'pkg_resources_deprecated':
+    UpstreamNoise(
         message=r'pkg_resources is deprecated as an API',
         via='warnings',
         cause="setuptools >= 67.5 warns on `import pkg_resources`; "
@@ -480,7 +487,8 @@ UPSTREAM_NOISE: Dict[str, UpstreamNoise] = {
         'setuptools < 81 is pinned for it (requirements/constraints.txt), '
         'and without pkg_resources mmlkd.compat resolves the bases itself',
         needed=_emits_pkg_resources_deprecation),
-    'file_client_deprecated': UpstreamNoise(
+    'file_client_deprecated':
+    UpstreamNoise(
         message=r'"FileClient" will be deprecated',
         via='logging',
         cause="mmengine 0.10.7's hooks/checkpoint_hook.py builds a "
@@ -489,14 +497,16 @@ UPSTREAM_NOISE: Dict[str, UpstreamNoise] = {
         'FileClient.__new__ logs this WARNING; checkpoints are written '
         'through get_file_backend either way',
         needed=_emits_file_client_deprecation),
-    'hard_disk_backend_alias': UpstreamNoise(
+    'hard_disk_backend_alias':
+    UpstreamNoise(
         message=r'"HardDiskBackend" is the alias of "LocalBackend"',
         via='logging',
         cause='the same FileClient of mmengine 0.10.7\'s CheckpointHook '
         "infers the 'disk' backend, registered as the deprecated "
         'HardDiskBackend alias, whose __init__ logs this WARNING',
         needed=_emits_file_client_deprecation),
-    'frozen_teacher_params': UpstreamNoise(
+    'frozen_teacher_params':
+    UpstreamNoise(
         message=r'(module\.)?teacher\.\S+ is skipped since its '
         r'requires_grad=False$',
         via='logging',
@@ -515,8 +525,9 @@ class UpstreamNoiseFilter(logging.Filter):
     def __init__(self, names: List[str]):
         super().__init__()
         self.names = list(names)
-        self.patterns = [re.compile(UPSTREAM_NOISE[n].message)
-                         for n in self.names]
+        self.patterns = [
+            re.compile(UPSTREAM_NOISE[n].message) for n in self.names
+        ]
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
@@ -533,8 +544,10 @@ def needs_quiet_upstream_warnings() -> Optional[str]:
     Version and metadata tests only (nothing is imported that would emit
     one of the warnings before its filter exists).
     """
-    reasons = [r for r in (n.needed() for n in UPSTREAM_NOISE.values())
-               if r is not None]
+    reasons = [
+        r for r in (n.needed() for n in UPSTREAM_NOISE.values())
+        if r is not None
+    ]
     return '; '.join(dict.fromkeys(reasons)) or None
 
 
@@ -546,6 +559,7 @@ def _warning_filter_present(pattern: str) -> bool:
 
 
 def _mmlogger_init_with_filter(init):
+
     def __init__(self, *args, **kwargs):
         init(self, *args, **kwargs)
         if _LOG_FILTER is not None:
@@ -584,14 +598,16 @@ def quiet_upstream_warnings() -> bool:
             continue
         if not _warning_filter_present(noise.message):
             # category Warning: setuptools changed it between releases
-            warnings.filterwarnings('ignore', message=noise.message,
-                                    category=Warning)
+            warnings.filterwarnings(
+                'ignore', message=noise.message, category=Warning)
             # put back after warnings.resetwarnings() (pytest resets the
             # filters around each test): not a change of this process
             changed |= name not in _WARNINGS_FILTERED
             _WARNINGS_FILTERED.add(name)
-    names = [n for n, noise in UPSTREAM_NOISE.items()
-             if noise.via == 'logging' and noise.needed() is not None]
+    names = [
+        n for n, noise in UPSTREAM_NOISE.items()
+        if noise.via == 'logging' and noise.needed() is not None
+    ]
     if names:
         from mmengine.logging import MMLogger
         if _LOG_FILTER is None or _LOG_FILTER.names != names:
@@ -608,8 +624,11 @@ def quiet_upstream_warnings() -> bool:
 
 
 def _one_cycle_state_dict(self) -> dict:
-    return {k: v for k, v in self.__dict__.items()
-            if k not in ('optimizer', 'anneal_func')}
+    return {
+        k: v
+        for k, v in self.__dict__.items()
+        if k not in ('optimizer', 'anneal_func')
+    }
 
 
 def needs_one_cycle_state_without_function() -> Optional[str]:
@@ -625,8 +644,8 @@ def needs_one_cycle_state_without_function() -> Optional[str]:
     if OneCycleParamScheduler.state_dict is _one_cycle_state_dict:
         return None
     opt = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=0.1)
-    state = OneCycleParamScheduler(opt, 'lr', eta_max=0.1,
-                                   total_steps=2).state_dict()
+    state = OneCycleParamScheduler(
+        opt, 'lr', eta_max=0.1, total_steps=2).state_dict()
     if not callable(state.get('anneal_func')):
         return None
     return ('mmengine OneCycleParamScheduler.state_dict stores its '

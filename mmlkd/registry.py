@@ -12,10 +12,11 @@ in mmlkd's own configs.
 """
 from typing import Any, Sequence
 
-import mmlkd  # noqa: F401  (compat fixes before mmrazor; registers modules)
 import mmpretrain.registry as mmpretrain_registry
 import mmrazor.registry as mmrazor_registry
 from mmengine.registry import Registry
+
+import mmlkd  # noqa: F401  (compat fixes before mmrazor; registers modules)
 
 __all__ = [
     'LKDRegistry', 'RUNNERS', 'RUNNER_CONSTRUCTORS', 'LOOPS', 'HOOKS',
@@ -39,8 +40,8 @@ class LKDRegistry(Registry):
         root = sources[0]
         while root.parent is not None:
             root = root.parent
-        super().__init__(sources[0].name, parent=root, scope='mmlkd',
-                         locations=['mmlkd'])
+        super().__init__(
+            sources[0].name, parent=root, scope='mmlkd', locations=['mmlkd'])
         self.sources = list(sources)
 
     def get(self, key: str) -> Any:

@@ -23,15 +23,19 @@ restore_default_scope_per_module = pytest.fixture(
     scope='module', autouse=True, name='restore_default_scope_per_module')(
         _default_scope_restored)
 restore_default_scope = pytest.fixture(
-    autouse=True, name='restore_default_scope')(_default_scope_restored)
+    autouse=True, name='restore_default_scope')(
+        _default_scope_restored)
 
 
 @pytest.fixture(scope='session')
 def tiny_teacher_ckpt(tmp_path_factory) -> str:
-    """A demo teacher trained for one tiny epoch (shared by the smoke tests)."""
+    """A demo teacher trained for one tiny epoch (shared by the smoke
+    tests)."""
     work = tmp_path_factory.mktemp('teacher')
-    run_tool(['tools/train.py', 'configs/demo/teacher.py', '--work-dir',
-              str(work), '--cfg-options'] + TINY_DEMO)
+    run_tool([
+        'tools/train.py', 'configs/demo/teacher.py', '--work-dir',
+        str(work), '--cfg-options'
+    ] + TINY_DEMO)
     ckpt = work / 'epoch_1.pth'
     assert ckpt.is_file()
     return str(ckpt)

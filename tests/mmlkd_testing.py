@@ -1,4 +1,5 @@
-"""Helpers shared by the tests (importable: tests/ is on pytest's pythonpath)."""
+"""Helpers shared by the tests (importable: tests/ is on pytest's
+pythonpath)."""
 import os
 import subprocess
 import sys
@@ -22,19 +23,25 @@ TINY_DEMO = [
 ]
 
 
-def run_tool(args: List[str], timeout: int = 300, env_extra=None,
+def run_tool(args: List[str],
+             timeout: int = 300,
+             env_extra=None,
              check: bool = True) -> subprocess.CompletedProcess:
     """Run a repo tool (python script or shell script) from the repo root."""
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
     env['PYTHON'] = sys.executable
     if env_extra:
         env.update(env_extra)
-    cmd = (['bash'] + args) if args[0].endswith('.sh') else [sys.executable
-                                                             ] + args
-    proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True,
-                          text=True, timeout=timeout)
+    cmd = (['bash'] +
+           args) if args[0].endswith('.sh') else [sys.executable] + args
+    proc = subprocess.run(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=timeout)
     if check and proc.returncode != 0:
-        raise AssertionError(
-            f'{" ".join(args)} failed ({proc.returncode}):\n'
-            f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
+        raise AssertionError(f'{" ".join(args)} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
     return proc

@@ -47,9 +47,13 @@ def test_mmengine_checkpoint_objects_load_with_safe_loader():
     hub.update_scalar('train/loss', 1.5)
     hub.update_scalar('train/loss', np.float64(2.5))
     hub.update_info('iter', 3)
-    state = _roundtrip({'message_hub': hub.state_dict(),
-                        'meta': {'seed': np.int64(3),
-                                 'arr': np.arange(3)}})
+    state = _roundtrip({
+        'message_hub': hub.state_dict(),
+        'meta': {
+            'seed': np.int64(3),
+            'arr': np.arange(3)
+        }
+    })
     buf = state['message_hub']['log_scalars']['train/loss']
     assert isinstance(buf, HistoryBuffer)
     assert buf.mean() == pytest.approx(2.0)
@@ -66,8 +70,10 @@ def test_safe_loader_still_rejects_arbitrary_globals():
 
 
 def test_allow_list_is_exact():
-    names = {getattr(t, '__name__', str(t))
-             for t in compat.mmengine_checkpoint_safe_globals()}
+    names = {
+        getattr(t, '__name__', str(t))
+        for t in compat.mmengine_checkpoint_safe_globals()
+    }
     assert 'getattr' not in names
     assert {'HistoryBuffer', 'ndarray', 'dtype', '_reconstruct',
             'scalar'} <= names
@@ -84,8 +90,7 @@ def test_mmpretrain_config_bases_resolve_without_pkg_resources():
     assert osp.basename(compat.get_installed_path('mmcv-lite')) == 'mmcv'
     assert not compat.is_installed('surely-not-a-package-xyz')
     cfg = Config.fromfile(
-        osp.join(osp.dirname(__file__), '..', 'configs', 'demo',
-                 'teacher.py'))
+        osp.join(osp.dirname(__file__), '..', 'configs', 'demo', 'teacher.py'))
     assert cfg.default_scope == 'mmpretrain'  # from the mmpretrain:: base
 
 
@@ -99,6 +104,7 @@ def test_local_rank_both_spellings(flag):
 
 # --- each fix is applied only where the installed versions need it --------
 
+
 def test_every_fix_has_a_need_test():
     assert set(compat.NEEDED_BY) == set(compat.FIXES)
     assert set(compat.needed()) == set(compat.FIXES)
@@ -107,19 +113,22 @@ def test_every_fix_has_a_need_test():
 def test_apply_skips_fixes_the_stack_does_not_need(monkeypatch):
     calls = []
     monkeypatch.setattr(compat, '_APPLIED', {})
-    monkeypatch.setattr(compat, 'FIXES', {
-        'a': lambda: calls.append('a') or True,
-        'b': lambda: calls.append('b') or True})
+    monkeypatch.setattr(
+        compat, 'FIXES', {
+            'a': lambda: calls.append('a') or True,
+            'b': lambda: calls.append('b') or True
+        })
     monkeypatch.setattr(compat, 'NEEDED_BY', {
-        'a': lambda: 'upstream bug', 'b': lambda: None})
+        'a': lambda: 'upstream bug',
+        'b': lambda: None
+    })
     assert compat.apply() == {'a': True, 'b': False}
     assert calls == ['a']
     assert compat.apply() == {'a': True, 'b': False}
     assert calls == ['a']  # once only
 
 
-@pytest.mark.parametrize('version,needed', [('2.5.1', False),
-                                            ('2.6.0', True),
+@pytest.mark.parametrize('version,needed', [('2.5.1', False), ('2.6.0', True),
                                             ('2.14.1+cu130', True)])
 def test_safe_loader_allow_list_needed_from_torch_2_6(monkeypatch, version,
                                                       needed):
@@ -144,8 +153,10 @@ def test_history_buffer_fix_follows_the_safe_loader(monkeypatch):
     assert 'statistics' in compat.needs_history_buffer_pickle()
 
     def fixed_getstate(self):  # a release that no longer pickles them
-        return {k: v for k, v in self.__dict__.items()
-                if k != '_statistics_methods'}
+        return {
+            k: v
+            for k, v in self.__dict__.items() if k != '_statistics_methods'
+        }
 
     monkeypatch.setattr(HistoryBuffer, '__getstate__', fixed_getstate)
     assert compat.needs_history_buffer_pickle() is None
@@ -158,12 +169,14 @@ def _one_cycle_pair():
 
     from mmlkd.engine.schedulers import OneCycleMomentum
     opt = torch.optim.Adam([torch.nn.Parameter(torch.zeros(2))], lr=1e-4)
-    return opt, [OneCycleLR(opt, eta_max=1e-4, total_steps=10),
-                 OneCycleMomentum(opt, total_steps=10)]
+    return opt, [
+        OneCycleLR(opt, eta_max=1e-4, total_steps=10),
+        OneCycleMomentum(opt, total_steps=10)
+    ]
 
 
-def test_one_cycle_checkpoints_load_with_the_safe_loader(tmp_path,
-                                                         monkeypatch):
+def test_one_cycle_checkpoints_load_with_the_safe_loader(
+        tmp_path, monkeypatch):
     from mmengine.optim.scheduler import OneCycleParamScheduler
     opt, schedulers = _one_cycle_pair()
     for _ in range(3):
@@ -177,8 +190,8 @@ def test_one_cycle_checkpoints_load_with_the_safe_loader(tmp_path,
     for s, state in zip(fresh, states):
         s.load_state_dict(state)
         assert callable(s.anneal_func)  # rebuilt, not loaded
-    assert [s.get_last_value() for s in fresh] == [
-        s.get_last_value() for s in schedulers]
+    assert [s.get_last_value()
+            for s in fresh] == [s.get_last_value() for s in schedulers]
     # The feature test: mmengine 0.10.7's state_dict stores the function.
     assert compat.needs_one_cycle_state_without_function() is None
 
@@ -210,8 +223,8 @@ def test_package_lookup_fix_needed_without_pkg_resources(monkeypatch):
     assert 'setuptools >= 81' in compat.needs_importlib_package_lookups()
 
 
-def test_package_lookup_fix_needed_for_editable_installs(monkeypatch,
-                                                         tmp_path):
+def test_package_lookup_fix_needed_for_editable_installs(
+        monkeypatch, tmp_path):
     import importlib.metadata
     import importlib.util
     if importlib.util.find_spec('pkg_resources') is None:
@@ -219,6 +232,7 @@ def test_package_lookup_fix_needed_for_editable_installs(monkeypatch,
     here = osp.dirname(osp.dirname(osp.abspath(mmlkd.__file__)))
 
     class Dist:
+
         def __init__(self, location):
             self.location = location
 
@@ -240,8 +254,10 @@ def test_mmlkd_config_prefix_registered_once(monkeypatch):
     from mmengine.config import utils as config_utils
     assert config_utils.MODULE2PACKAGE['mmlkd'] == 'mmlkd'
     assert compat.needs_mmlkd_config_prefix() is None
-    table = {k: v for k, v in config_utils.MODULE2PACKAGE.items()
-             if k != 'mmlkd'}
+    table = {
+        k: v
+        for k, v in config_utils.MODULE2PACKAGE.items() if k != 'mmlkd'
+    }
     monkeypatch.setattr(config_utils, 'MODULE2PACKAGE', table)
     assert 'MODULE2PACKAGE' in compat.needs_mmlkd_config_prefix()
     assert compat.register_mmlkd_config_prefix() is True
@@ -281,8 +297,8 @@ def test_each_upstream_noise_names_its_cause_and_is_emitted_here():
     for name, noise in compat.UPSTREAM_NOISE.items():
         assert noise.via in ('warnings', 'logging'), name
         # the upstream file or package that emits it
-        assert any(p in noise.cause for p in ('mmcv', 'mmengine',
-                                              'setuptools')), name
+        assert any(
+            p in noise.cause for p in ('mmcv', 'mmengine', 'setuptools')), name
         # the pinned stack (mmcv-lite, setuptools 80, mmengine 0.10.7)
         # emits every one of them
         assert noise.needed() is not None, name
@@ -302,7 +318,8 @@ def test_warning_filters_hide_only_the_known_messages():
         warnings.warn('a pkg_resources is deprecated as an API')  # not start
     assert [str(w.message) for w in seen] == [
         'Fail to import something else',
-        'a pkg_resources is deprecated as an API']
+        'a pkg_resources is deprecated as an API'
+    ]
 
 
 def test_mmengine_log_filter_drops_only_the_known_records():
@@ -323,17 +340,24 @@ def test_mmengine_log_filter_drops_only_the_known_records():
     assert logger.filters.count(compat._LOG_FILTER) == 1
     with _current(logger):
         FileClient(backend='disk')  # logs both deprecations upstream
-        print_log('teacher.backbone.conv1.weight is skipped since its '
-                  'requires_grad=False', logger='current',
-                  level=logging.WARNING)
-        print_log('architecture.backbone.conv1.weight is skipped since its '
-                  'requires_grad=False', logger='current',
-                  level=logging.WARNING)
-        print_log('"FileClient" will be deprecated', logger=logger,
-                  level=logging.INFO)
+        print_log(
+            'teacher.backbone.conv1.weight is skipped since its '
+            'requires_grad=False',
+            logger='current',
+            level=logging.WARNING)
+        print_log(
+            'architecture.backbone.conv1.weight is skipped since its '
+            'requires_grad=False',
+            logger='current',
+            level=logging.WARNING)
+        print_log(
+            '"FileClient" will be deprecated',
+            logger=logger,
+            level=logging.INFO)
     assert Collect.records == [
         'architecture.backbone.conv1.weight is skipped since its '
-        'requires_grad=False']
+        'requires_grad=False'
+    ]
 
 
 class _current:
@@ -356,8 +380,10 @@ class _current:
 def test_upstream_noise_not_filtered_where_the_stack_does_not_emit_it(
         monkeypatch):
     import warnings
-    quiet = {n: noise._replace(needed=lambda: None)
-             for n, noise in compat.UPSTREAM_NOISE.items()}
+    quiet = {
+        n: noise._replace(needed=lambda: None)
+        for n, noise in compat.UPSTREAM_NOISE.items()
+    }
     monkeypatch.setattr(compat, 'UPSTREAM_NOISE', quiet)
     assert compat.needs_quiet_upstream_warnings() is None
     with warnings.catch_warnings(record=True) as seen:
@@ -387,9 +413,11 @@ def test_mmengine_filters_end_with_mmengine_1(monkeypatch):
 
 def test_a_distillation_run_logs_none_of_the_upstream_noise(tmp_path):
     from mmlkd_testing import TINY_DEMO, run_tool
-    proc = run_tool(['tools/train.py', 'configs/demo/mld.py',
-                     '--random-teacher', '--work-dir', str(tmp_path),
-                     '--cfg-options', 'model.teacher_ckpt=None'] + TINY_DEMO)
+    proc = run_tool([
+        'tools/train.py', 'configs/demo/mld.py', '--random-teacher',
+        '--work-dir',
+        str(tmp_path), '--cfg-options', 'model.teacher_ckpt=None'
+    ] + TINY_DEMO)
     for line in NOISE_LINES:
         assert line not in proc.stderr, proc.stderr[-3000:]
         assert line not in proc.stdout, line

@@ -23,8 +23,8 @@ def test_missing_teacher_ckpt_is_named():
 def test_class_count_mismatch_is_named():
     cfg = _mld_cfg()
     cfg.model.architecture.head.num_classes = 10
-    with pytest.raises(ConfigError,
-                       match='model.architecture.head.num_classes=10'):
+    with pytest.raises(
+            ConfigError, match='model.architecture.head.num_classes=10'):
         check_class_counts(cfg)
 
 

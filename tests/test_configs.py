@@ -13,8 +13,8 @@ from mmlkd.utils.config_checks import check_class_counts, is_distill_config
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CONFIGS = sorted(
-    p for p in glob.glob(os.path.join(ROOT, 'configs', '**', '*.py'),
-                         recursive=True)
+    p for p in glob.glob(
+        os.path.join(ROOT, 'configs', '**', '*.py'), recursive=True)
     if f'{os.sep}_base_{os.sep}' not in p)
 
 
@@ -22,8 +22,8 @@ def test_configs_exist():
     assert len(CONFIGS) >= 3
 
 
-@pytest.mark.parametrize('path', CONFIGS,
-                         ids=[os.path.relpath(p, ROOT) for p in CONFIGS])
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[os.path.relpath(p, ROOT) for p in CONFIGS])
 def test_config_builds_model(path):
     cfg = Config.fromfile(path)
     assert 'mmlkd' in cfg.custom_imports['imports'], \
@@ -47,8 +47,8 @@ def _is_demo(cfg: Config) -> bool:
     return cfg.train_dataloader.dataset.type == 'DemoShapes'
 
 
-@pytest.mark.parametrize('path', CONFIGS,
-                         ids=[os.path.relpath(p, ROOT) for p in CONFIGS])
+@pytest.mark.parametrize(
+    'path', CONFIGS, ids=[os.path.relpath(p, ROOT) for p in CONFIGS])
 def test_config_declares_the_recipe(path):
     """One batch convention: the global batch, split at launch; SyncBN
     everywhere (on the CPU demo tools/train.py runs it as CPUSyncBatchNorm);
@@ -72,8 +72,8 @@ def test_config_declares_the_recipe(path):
         assert 'CutoutPIL' in types and 'RandAugmentPIL' in types
         assert cfg.data_preprocessor.std == [255.0] * 3
         # torch's OneCycleLR: the lr and (cycle_momentum) Adam's beta1
-        assert [s.type for s in cfg.param_scheduler] == [
-            'OneCycleLR', 'OneCycleMomentum']
+        assert [s.type for s in cfg.param_scheduler
+                ] == ['OneCycleLR', 'OneCycleMomentum']
         if cfg.train_dataloader.dataset.type == 'VOC':
             assert 'MergeDifficultLabels' in types
         # as the L2D reference: no partial last batch, and its OF1 / CF1
@@ -83,27 +83,42 @@ def test_config_declares_the_recipe(path):
             assert cfg[key].topk_gt_f1 is True, f'{path}: {key}'
 
 
-@pytest.mark.parametrize('config, n_train, expected', [
-    # 82,081 COCO train images: 1,282 steps of 64 (the L2D reference's).
-    ('configs/l2d/r101_to_r18_coco.py', 82081, {1: 1282, 2: 1282, 8: 1282}),
-    ('configs/l2d/r101_to_r18_voc.py', 5011, {1: 78, 2: 78, 8: 78}),
-    # 161,789 = 64 x 2,527 + 61: DefaultSampler pads 8 ranks to 161,792,
-    # one more full step than a single process (2 processes: 161,790).
-    ('configs/l2d/r101_to_r18_nuswide.py', 161789,
-     {1: 2527, 2: 2527, 8: 2528}),
-])
+@pytest.mark.parametrize(
+    'config, n_train, expected',
+    [
+        # 82,081 COCO train images: 1,282 steps of 64 (the L2D reference's).
+        ('configs/l2d/r101_to_r18_coco.py', 82081, {
+            1: 1282,
+            2: 1282,
+            8: 1282
+        }),
+        ('configs/l2d/r101_to_r18_voc.py', 5011, {
+            1: 78,
+            2: 78,
+            8: 78
+        }),
+        # 161,789 = 64 x 2,527 + 61: DefaultSampler pads 8 ranks to 161,792,
+        # one more full step than a single process (2 processes: 161,790).
+        ('configs/l2d/r101_to_r18_nuswide.py', 161789, {
+            1: 2527,
+            2: 2527,
+            8: 2528
+        }),
+    ])
 def test_iterations_per_epoch_with_drop_last(config, n_train, expected):
     from mmlkd.utils.recipe import iters_per_epoch, resolve_batch
     cfg = Config.fromfile(os.path.join(ROOT, config))
-    got = {w: iters_per_epoch(cfg, resolve_batch(cfg, w), n_train)
-           for w in expected}
+    got = {
+        w: iters_per_epoch(cfg, resolve_batch(cfg, w), n_train)
+        for w in expected
+    }
     assert got == expected
 
 
 def test_no_loss_weight_is_written_per_gpu_count():
     """Weights are written against the global batch, never as 1 / (64 / G)."""
-    for path in glob.glob(os.path.join(ROOT, 'configs', '**', '*.py'),
-                          recursive=True):
+    for path in glob.glob(
+            os.path.join(ROOT, 'configs', '**', '*.py'), recursive=True):
         with open(path) as f:
             text = f.read()
         assert '/ G)' not in text and 'per GPU count' not in text, path

@@ -58,21 +58,28 @@ def _wrap(module: nn.Module, world: int) -> nn.Module:
         return module
     from mmengine.model import MMDistributedDataParallel
     return MMDistributedDataParallel(
-        module=module, device_ids=None, broadcast_buffers=False,
+        module=module,
+        device_ids=None,
+        broadcast_buffers=False,
         find_unused_parameters=True)
 
 
 # -- loss cases: a linear student in front of the loss ----------------------
 
-def _loss_case(make_loss: Callable[[], nn.Module], in_shape, out_dim,
-               teacher_shape, with_target=False, split=(32, 32)):
+
+def _loss_case(make_loss: Callable[[], nn.Module],
+               in_shape,
+               out_dim,
+               teacher_shape,
+               with_target=False,
+               split=(32, 32)):
     """Run ``loss(student(x), teacher[, target])`` on this rank's slice."""
 
     def run(rank: int, world: int) -> Dict:
         g = torch.Generator().manual_seed(7)
         x = torch.randn((BATCH, ) + in_shape, generator=g, dtype=DTYPE)
-        teacher = torch.randn((BATCH, ) + teacher_shape, generator=g,
-                              dtype=DTYPE)
+        teacher = torch.randn(
+            (BATCH, ) + teacher_shape, generator=g, dtype=DTYPE)
         target = (torch.rand(BATCH, in_shape[0], generator=g) < 0.4).to(DTYPE)
         torch.manual_seed(0)
         student = nn.Linear(in_shape[-1], out_dim).to(DTYPE)
@@ -83,35 +90,48 @@ def _loss_case(make_loss: Callable[[], nn.Module], in_shape, out_dim,
             args.append(target[rows])
         loss = make_loss()(*args)
         loss.backward()
-        return dict(losses=dict(loss=loss.item()),
-                    grads={n: p.grad.clone()
-                           for n, p in student.named_parameters()})
+        return dict(
+            losses=dict(loss=loss.item()),
+            grads={
+                n: p.grad.clone()
+                for n, p in student.named_parameters()
+            })
 
     return run
 
 
 LOSS_CASES = {
     # LED on label-wise embeddings B x C x D with multi-hot targets.
-    'led': _loss_case(lambda: LEDLoss(loss_weight=1 / 64), (6, 5), 4,
-                      (6, 4), with_target=True),
+    'led':
+    _loss_case(
+        lambda: LEDLoss(loss_weight=1 / 64), (6, 5),
+        4, (6, 4),
+        with_target=True),
     # Unequal slices (a last batch that differs between ranks).
-    'led_unequal_40_24': _loss_case(lambda: LEDLoss(loss_weight=1 / 64),
-                                    (6, 5), 4, (6, 4), with_target=True,
-                                    split=(40, 24)),
-    'rkd': _loss_case(RKDLoss, (5, ), 4, (7, )),
-    'pkt': _loss_case(PKTLoss, (5, ), 4, (7, )),
+    'led_unequal_40_24':
+    _loss_case(
+        lambda: LEDLoss(loss_weight=1 / 64), (6, 5),
+        4, (6, 4),
+        with_target=True,
+        split=(40, 24)),
+    'rkd':
+    _loss_case(RKDLoss, (5, ), 4, (7, )),
+    'pkt':
+    _loss_case(PKTLoss, (5, ), 4, (7, )),
     # Instance term (per image, averaged by DDP) + batch terms (gathered).
-    'clkd': _loss_case(CLKDLoss, (5, ), 6, (6, )),
-    'clkd_batch_terms_sigmoid': _loss_case(
-        lambda: CLKDLoss(instance=0.0, on='sigmoid', corr_axis='batch'),
-        (5, ), 6, (6, )),
+    'clkd':
+    _loss_case(CLKDLoss, (5, ), 6, (6, )),
+    'clkd_batch_terms_sigmoid':
+    _loss_case(lambda: CLKDLoss(instance=0.0, on='sigmoid', corr_axis='batch'),
+               (5, ), 6, (6, )),
 }
 # Losses whose value is a global-batch statistic: equal on every rank.
-GLOBAL_VALUE = {'led', 'led_unequal_40_24', 'rkd', 'pkt',
-                'clkd_batch_terms_sigmoid'}
-
+GLOBAL_VALUE = {
+    'led', 'led_unequal_40_24', 'rkd', 'pkt', 'clkd_batch_terms_sigmoid'
+}
 
 # -- a whole L2D step --------------------------------------------------------
+
 
 def _l2d_step(rank: int, world: int) -> Dict:
     from mmengine.config import Config
@@ -125,10 +145,12 @@ def _l2d_step(rank: int, world: int) -> Dict:
     algo.eval()  # no dropout; BatchNorm on running statistics
 
     g = torch.Generator().manual_seed(3)
-    images = torch.randint(0, 256, (BATCH, 3, 32, 32), generator=g,
-                           dtype=torch.uint8)
-    labels = [torch.nonzero(torch.rand(16, generator=g) < 0.25).flatten()
-              for _ in range(BATCH)]
+    images = torch.randint(
+        0, 256, (BATCH, 3, 32, 32), generator=g, dtype=torch.uint8)
+    labels = [
+        torch.nonzero(torch.rand(16, generator=g) < 0.25).flatten()
+        for _ in range(BATCH)
+    ]
     rows = _rows(rank, world, [BATCH // WORLD] * WORLD)
     # The demo data preprocessor's normalisation and multi-hot targets.
     inputs = (images[rows].to(DTYPE) - 127.5) / 64.0
@@ -142,13 +164,18 @@ def _l2d_step(rank: int, world: int) -> Dict:
     total, _ = algo.parse_losses(losses)
     total.backward()
     return dict(
-        losses={k: float(v.detach()) for k, v in losses.items()},
-        grads={n: p.grad.clone()
-               for n, p in algo.student.named_parameters()
-               if p.grad is not None})
+        losses={
+            k: float(v.detach())
+            for k, v in losses.items()
+        },
+        grads={
+            n: p.grad.clone()
+            for n, p in algo.student.named_parameters() if p.grad is not None
+        })
 
 
 # -- BatchNorm in training mode (sync_bn on CPU processes) -------------------
+
 
 def _sync_bn_step(rank: int, world: int) -> Dict:
     """A conv net with BatchNorm2d/1d in training mode: one process uses
@@ -159,9 +186,9 @@ def _sync_bn_step(rank: int, world: int) -> Dict:
     # statistics (batch statistics in eval mode too).
     net = nn.Sequential(
         nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.ReLU(),
-        nn.Conv2d(4, 5, 3, stride=2), nn.BatchNorm2d(5, affine=False),
-        nn.ReLU(), nn.Flatten(), nn.Linear(5 * 3 * 3, 6),
-        nn.BatchNorm1d(6, track_running_stats=False),
+        nn.Conv2d(4, 5, 3, stride=2),
+        nn.BatchNorm2d(5, affine=False), nn.ReLU(), nn.Flatten(),
+        nn.Linear(5 * 3 * 3, 6), nn.BatchNorm1d(6, track_running_stats=False),
         nn.Linear(6, 3)).to(DTYPE)
     with torch.no_grad():  # non-trivial affine parameters
         for m in net.modules():
@@ -183,13 +210,22 @@ def _sync_bn_step(rank: int, world: int) -> Dict:
     out = model(x[rows])
     loss = ((out - y[rows])**2).mean()
     loss.backward()
-    return dict(losses=dict(loss=loss.item()),
-                grads={n: p.grad.clone() for n, p in net.named_parameters()},
-                buffers={n: b.clone() for n, b in net.named_buffers()},
-                types=sorted({type(m).__name__ for m in net.modules()}))
+    return dict(
+        losses=dict(loss=loss.item()),
+        grads={
+            n: p.grad.clone()
+            for n, p in net.named_parameters()
+        },
+        buffers={
+            n: b.clone()
+            for n, b in net.named_buffers()
+        },
+        types=sorted({type(m).__name__
+                      for m in net.modules()}))
 
 
 # -- the gather utility itself ----------------------------------------------
+
 
 def _gather_unequal(rank: int, world: int) -> Dict:
     """Ranks hold 3 and 1 rows; the gathered grad of a rank is W x local."""
@@ -199,12 +235,18 @@ def _gather_unequal(rank: int, world: int) -> Dict:
     gathered, gathered_mask = gather_batch(local, mask)
     weights = torch.arange(1, 5, dtype=DTYPE).view(-1, 1)
     (gathered * weights).sum().backward()
-    return dict(gathered=gathered.detach(), mask=gathered_mask,
-                grad=local.grad, requires_grad=gathered.requires_grad)
+    return dict(
+        gathered=gathered.detach(),
+        mask=gathered_mask,
+        grad=local.grad,
+        requires_grad=gathered.requires_grad)
 
 
-CASES = dict(LOSS_CASES, l2d_step=_l2d_step, sync_bn_step=_sync_bn_step,
-             gather_unequal=_gather_unequal)
+CASES = dict(
+    LOSS_CASES,
+    l2d_step=_l2d_step,
+    sync_bn_step=_sync_bn_step,
+    gather_unequal=_gather_unequal)
 
 
 def _worker(rank: int, world: int, port: int, out_dir: str) -> None:
@@ -225,17 +267,25 @@ def runs(tmp_path_factory):
     os.environ.setdefault('OMP_NUM_THREADS', '1')
     # fork: the ranks inherit the imported libraries (importing mmrazor
     # costs seconds per process); no threads are running at this point.
-    mp.start_processes(_worker, args=(WORLD, _free_port(), str(out)),
-                       nprocs=WORLD, join=True, start_method='fork')
-    ranks = [torch.load(out / f'rank{r}.pt', weights_only=False)
-             for r in range(WORLD)]
-    single = {name: case(0, 1) for name, case in CASES.items()
-              if name != 'gather_unequal'}
+    mp.start_processes(
+        _worker,
+        args=(WORLD, _free_port(), str(out)),
+        nprocs=WORLD,
+        join=True,
+        start_method='fork')
+    ranks = [
+        torch.load(out / f'rank{r}.pt', weights_only=False)
+        for r in range(WORLD)
+    ]
+    single = {
+        name: case(0, 1)
+        for name, case in CASES.items() if name != 'gather_unequal'
+    }
     return single, ranks
 
 
-def _max_rel(grads: Dict[str, torch.Tensor],
-             ref: Dict[str, torch.Tensor]) -> float:
+def _max_rel(grads: Dict[str, torch.Tensor], ref: Dict[str,
+                                                       torch.Tensor]) -> float:
     """Largest gradient deviation relative to the reference's largest entry.
 
     Taken over all parameters together: some gradients are exactly 0 in
@@ -295,8 +345,8 @@ def test_sync_bn_two_ranks_equal_one_process_in_training(runs):
         assert set(res['buffers']) == set(ref['buffers'])
         for name, b in ref['buffers'].items():
             if b.is_floating_point():
-                torch.testing.assert_close(res['buffers'][name], b,
-                                           rtol=RTOL, atol=1e-12)
+                torch.testing.assert_close(
+                    res['buffers'][name], b, rtol=RTOL, atol=1e-12)
             else:
                 assert torch.equal(res['buffers'][name], b), name
 
@@ -311,9 +361,9 @@ def test_gather_batch_unequal_sizes_and_gradient(runs):
         assert res['mask'].tolist() == [False, True, True, True]
         assert res['requires_grad']
     # d/dx of sum(w * gathered) is w; each rank gets its rows times W = 2.
-    assert torch.equal(ranks[0]['grad'],
-                       2 * torch.tensor([[1.], [2.], [3.]]).repeat(1, 2)
-                       .to(DTYPE))
+    assert torch.equal(
+        ranks[0]['grad'],
+        2 * torch.tensor([[1.], [2.], [3.]]).repeat(1, 2).to(DTYPE))
     assert torch.equal(ranks[1]['grad'],
                        2 * torch.tensor([[4., 4.]], dtype=DTYPE))
 

@@ -17,8 +17,6 @@ import subprocess
 import tokenize
 from typing import Iterator, List, Tuple
 
-import pytest
-
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TOP = ('docs', 'configs', 'tools', 'mmlkd', 'tests', 'requirements')
 PATH_RE = re.compile(r'(?<![\w./{}-])((?:%s)/[\w./{},*-]*)' % '|'.join(TOP))
@@ -28,26 +26,37 @@ GENERATED = ('mmlkd/.mim', )
 
 
 def _tracked() -> List[str]:
-    out = subprocess.run(['git', 'ls-files'], cwd=ROOT, capture_output=True,
+    out = subprocess.run(['git', 'ls-files'],
+                         cwd=ROOT,
+                         capture_output=True,
                          text=True)
     if out.returncode != 0:  # not a git checkout (an sdist): walk the tree
-        return [os.path.relpath(os.path.join(d, f), ROOT)
-                for d, _, fs in os.walk(ROOT) for f in fs
-                if '/.' not in d and 'work_dirs' not in d]
-    return [p for p in out.stdout.splitlines()
-            if os.path.exists(os.path.join(ROOT, p))]
+        return [
+            os.path.relpath(os.path.join(d, f), ROOT)
+            for d, _, fs in os.walk(ROOT) for f in fs
+            if '/.' not in d and 'work_dirs' not in d
+        ]
+    return [
+        p for p in out.stdout.splitlines()
+        if os.path.exists(os.path.join(ROOT, p))
+    ]
 
 
 def _python_text(path: str) -> str:
     """Comments and docstrings of a Python file."""
     with open(path, encoding='utf-8') as f:
         source = f.read()
-    parts = [tok.string for tok in tokenize.generate_tokens(
-        io.StringIO(source).readline) if tok.type == tokenize.COMMENT]
+    parts = [
+        tok.string
+        for tok in tokenize.generate_tokens(io.StringIO(source).readline)
+        if tok.type == tokenize.COMMENT
+    ]
     tree = ast.parse(source)
     for node in ast.walk(tree):
+        # yapf: disable
         if isinstance(node, (ast.Module, ast.ClassDef, ast.FunctionDef,
                              ast.AsyncFunctionDef)):
+            # yapf: enable
             doc = ast.get_docstring(node, clean=False)
             if doc:
                 parts.append(doc)
@@ -57,8 +66,7 @@ def _python_text(path: str) -> str:
 def _expand(token: str) -> List[str]:
     """``a/{b,c}.py`` -> ``['a/b.py', 'a/c.py']``."""
     pieces = re.split(r'\{([^{}]*)\}', token)
-    options = [p.split(',') if i % 2 else [p]
-               for i, p in enumerate(pieces)]
+    options = [p.split(',') if i % 2 else [p] for i, p in enumerate(pieces)]
     return [''.join(c) for c in itertools.product(*options)]
 
 
@@ -115,15 +123,17 @@ def test_scanner_finds_references():
 
 def test_scanner_catches_a_dangling_reference(tmp_path):
     assert not _exists('docs/no_such_page.md')
-    assert _expand('configs/x_{a,b}.py') == ['configs/x_a.py',
-                                             'configs/x_b.py']
+    assert _expand('configs/x_{a,b}.py') == [
+        'configs/x_a.py', 'configs/x_b.py'
+    ]
     assert _clean('tools/train.py.') == 'tools/train.py'
 
 
 def test_every_referenced_repo_path_exists():
-    missing = sorted({f'{src}: {token} -> {ref}'
-                      for src, token, ref in references()
-                      if not _exists(ref)})
+    missing = sorted({
+        f'{src}: {token} -> {ref}'
+        for src, token, ref in references() if not _exists(ref)
+    })
     assert missing == []
 
 

@@ -40,8 +40,10 @@ def _targets(module: str, path: str, node: ast.AST,
             base = '.'.join(parts + ([node.module] if node.module else []))
         else:
             base = node.module or ''
-        names = [f'{base}.{a.name}' if f'{base}.{a.name}' in modules else base
-                 for a in node.names]
+        names = [
+            f'{base}.{a.name}' if f'{base}.{a.name}' in modules else base
+            for a in node.names
+        ]
     out = []
     for name in names:
         while name and name not in modules:
@@ -99,8 +101,12 @@ def cycles(graph: Dict[str, Set[str]]) -> List[List[str]]:
 
 
 def test_the_checker_finds_a_circle():
-    assert cycles({'a': {'b'}, 'b': {'c'}, 'c': {'a'}, 'd': {'a'}}) == [
-        ['a', 'b', 'c']]
+    assert cycles({
+        'a': {'b'},
+        'b': {'c'},
+        'c': {'a'},
+        'd': {'a'}
+    }) == [['a', 'b', 'c']]
     assert cycles({'a': {'b'}, 'b': set()}) == []
 
 

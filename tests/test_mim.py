@@ -29,9 +29,11 @@ def _load_setup():
 
 def _copy_checkout(dst: str) -> None:
     """The files a build sees: tracked and untracked-but-not-ignored."""
-    files = subprocess.run(
-        ['git', 'ls-files', '-co', '--exclude-standard'], cwd=ROOT,
-        capture_output=True, text=True, check=True).stdout.splitlines()
+    files = subprocess.run(['git', 'ls-files', '-co', '--exclude-standard'],
+                           cwd=ROOT,
+                           capture_output=True,
+                           text=True,
+                           check=True).stdout.splitlines()
     for rel in files:
         src = osp.join(ROOT, rel)
         if osp.isfile(src):
@@ -45,10 +47,15 @@ def installed(tmp_path_factory):
     root = tmp_path_factory.mktemp('mim')
     src, site = root / 'src', root / 'site'
     _copy_checkout(str(src))
-    proc = subprocess.run(
-        [sys.executable, '-m', 'pip', 'install', '-q', '--no-deps',
-         '--no-build-isolation', '--no-index', '--target', str(site),
-         str(src)], capture_output=True, text=True, timeout=600)
+    proc = subprocess.run([
+        sys.executable, '-m', 'pip', 'install', '-q', '--no-deps',
+        '--no-build-isolation', '--no-index', '--target',
+        str(site),
+        str(src)
+    ],
+                          capture_output=True,
+                          text=True,
+                          timeout=600)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     return dict(root=root, src=src, site=site)
 
@@ -58,9 +65,13 @@ def _env(site) -> dict:
 
 
 def _mim(args, site, cwd, timeout=600) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, '-m', 'mim'] + args, cwd=cwd,
-                          env=_env(site), capture_output=True, text=True,
-                          timeout=timeout)
+    proc = subprocess.run(
+        [sys.executable, '-m', 'mim'] + args,
+        cwd=cwd,
+        env=_env(site),
+        capture_output=True,
+        text=True,
+        timeout=timeout)
     assert proc.returncode == 0, (
         f'mim {" ".join(args)} failed ({proc.returncode}):\n'
         f'{proc.stdout[-3000:]}\n{proc.stderr[-5000:]}')
@@ -68,6 +79,7 @@ def _mim(args, site, cwd, timeout=600) -> subprocess.CompletedProcess:
 
 
 # --- setup.py's mim extension ----------------------------------------------
+
 
 @pytest.mark.parametrize('argv,mode', [
     (['setup.py', 'editable_wheel', '--dist-dir', 'x'], 'symlink'),
@@ -117,32 +129,41 @@ def test_install_carries_configs_tools_and_model_index(installed):
 
 # --- mim and mmlkd:: against the installed package -------------------------
 
+
 def test_mim_train_and_test(installed, tiny_teacher_ckpt, tmp_path):
     """`mim train mmlkd configs/demo/mld.py` from outside the checkout: mim
     finds the config and tools/train.py in the installed package."""
     work = tmp_path / 'mld'
-    proc = _mim(['train', 'mmlkd', 'configs/demo/mld.py', '--work-dir',
-                 str(work), '--cfg-options'] + TINY_DEMO +
-                [f'model.teacher_ckpt={tiny_teacher_ckpt}'],
-                installed['site'], cwd=tmp_path)
-    script = osp.join(str(installed['site']), 'mmlkd', '.mim', 'tools',
-                      'train.py')
+    proc = _mim(
+        [
+            'train', 'mmlkd', 'configs/demo/mld.py', '--work-dir',
+            str(work), '--cfg-options'
+        ] + TINY_DEMO + [f'model.teacher_ckpt={tiny_teacher_ckpt}'],
+        installed['site'],
+        cwd=tmp_path)
+    script = osp.join(
+        str(installed['site']), 'mmlkd', '.mim', 'tools', 'train.py')
     assert f'Training command is {sys.executable} {script}' in proc.stdout
     assert 'Training finished successfully' in proc.stdout
     ckpt = work / 'epoch_1.pth'
     assert ckpt.is_file()
 
-    proc = _mim(['test', 'mmlkd', 'configs/demo/mld.py', '--checkpoint',
-                 str(ckpt), '--work-dir', str(tmp_path / 'test'),
-                 '--cfg-options'] + TINY_DEMO +
-                [f'model.teacher_ckpt={tiny_teacher_ckpt}'],
-                installed['site'], cwd=tmp_path)
+    proc = _mim(
+        [
+            'test', 'mmlkd', 'configs/demo/mld.py', '--checkpoint',
+            str(ckpt), '--work-dir',
+            str(tmp_path / 'test'), '--cfg-options'
+        ] + TINY_DEMO + [f'model.teacher_ckpt={tiny_teacher_ckpt}'],
+        installed['site'],
+        cwd=tmp_path)
     assert 'multi-label/mAP' in proc.stdout + proc.stderr
 
 
 def test_mim_search_lists_the_model_zoo(installed, tmp_path):
     proc = _mim(['search', 'mmlkd', '--field', 'config', 'demoshapes/map'],
-                installed['site'], cwd=tmp_path, timeout=300)
+                installed['site'],
+                cwd=tmp_path,
+                timeout=300)
     for name in ('l2d/demo_l2d', 'kd/demo_kd', 'cams_kd/r101_to_r18_coco'):
         assert name in proc.stdout
     # The figure mim shows is the one the metafile records (publish_results.py
@@ -178,16 +199,22 @@ print('MODEL', type(runner.model).__name__)
 print('METRIC', type(runner.build_evaluator(cfg.val_evaluator).metrics[0]).__name__)
 print('BASE', osp.realpath(osp.join(compat.get_installed_path('mmlkd'),
       '.mim', 'configs', 'demo', 'student_alone.py')))
-"""
+"""  # noqa: E501
 
 
 def _parse_child(tmp_path, pythonpath) -> str:
     child = tmp_path / 'child.py'
     child.write_text(BASE_CHILD)
-    proc = subprocess.run(
-        [sys.executable, '-c', PARSE_AND_BUILD, str(child),
-         str(tmp_path / 'work')], cwd=tmp_path,
-        env=_env(pythonpath), capture_output=True, text=True, timeout=300)
+    proc = subprocess.run([
+        sys.executable, '-c', PARSE_AND_BUILD,
+        str(child),
+        str(tmp_path / 'work')
+    ],
+                          cwd=tmp_path,
+                          env=_env(pythonpath),
+                          capture_output=True,
+                          text=True,
+                          timeout=300)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert 'MODEL ImageClassifier' in proc.stdout
     assert 'METRIC MultiLabelMAP' in proc.stdout
@@ -196,13 +223,13 @@ def _parse_child(tmp_path, pythonpath) -> str:
 
 def test_mmlkd_base_resolves_in_an_installed_package(installed, tmp_path):
     base = _parse_child(tmp_path, installed['site'])
-    assert base == osp.realpath(osp.join(
-        installed['site'], 'mmlkd', '.mim', 'configs', 'demo',
-        'student_alone.py'))
+    assert base == osp.realpath(
+        osp.join(installed['site'], 'mmlkd', '.mim', 'configs', 'demo',
+                 'student_alone.py'))
 
 
-def test_mmlkd_base_resolves_to_the_checkout_when_editable(installed,
-                                                           tmp_path):
+def test_mmlkd_base_resolves_to_the_checkout_when_editable(
+        installed, tmp_path):
     """An editable install links .mim to the checkout's own configs."""
     src = installed['src']
     _load_setup().add_mim_extension('symlink', str(src))
@@ -218,6 +245,8 @@ def test_mim_finds_an_editable_checkout_on_pythonpath(installed, tmp_path):
     src = installed['src']
     assert (src / 'mmlkd.egg-info').is_dir()  # left by the in-tree build
     _load_setup().add_mim_extension('symlink', str(src))
-    proc = _mim(['search', 'mmlkd', '--field', 'config'], src, cwd=tmp_path,
+    proc = _mim(['search', 'mmlkd', '--field', 'config'],
+                src,
+                cwd=tmp_path,
                 timeout=300)
     assert 'configs/l2d/demo_l2d.py' in proc.stdout

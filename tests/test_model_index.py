@@ -29,8 +29,10 @@ def _models():
 
 
 def test_every_metafile_is_listed():
-    on_disk = {os.path.relpath(p, ROOT) for p in
-               glob.glob(os.path.join(ROOT, 'configs', '*', 'metafile.yml'))}
+    on_disk = {
+        os.path.relpath(p, ROOT)
+        for p in glob.glob(os.path.join(ROOT, 'configs', '*', 'metafile.yml'))
+    }
     listed = _index()
     assert len(listed) == len(set(listed)), 'a metafile is listed twice'
     assert on_disk - set(listed) == set(), 'missing from model-index.yml'
@@ -42,8 +44,9 @@ def test_modelindex_library_accepts_the_index():
     mim against the repository root, checked below)."""
     modelindex = pytest.importorskip('modelindex')
     index = modelindex.load(os.path.join(ROOT, 'model-index.yml'))
-    errors = [e for e in index.check(silent=True)
-              if 'Path to README file' not in e]
+    errors = [
+        e for e in index.check(silent=True) if 'Path to README file' not in e
+    ]
     assert errors == []
     names = [m.name for m in index.models]
     assert len(names) == len(set(names)), 'model names must be unique'
@@ -65,8 +68,8 @@ def test_collection_records(metafile):
         assert collection['Paper']['Title']
 
 
-@pytest.mark.parametrize('metafile,model', _models(),
-                         ids=[m['Name'] for _, m in _models()])
+@pytest.mark.parametrize(
+    'metafile,model', _models(), ids=[m['Name'] for _, m in _models()])
 def test_model_record(metafile, model):
     meta = _load(metafile)
     assert model['In Collection'] == meta['Collections'][0]['Name']
@@ -94,22 +97,21 @@ def test_model_record(metafile, model):
         # Written by tools/benchmark/publish_results.py.
         assert isinstance(metrics.pop('seeds', 1), int)
         interval = metrics.pop('paired mAP gain 95% CI', [0.0, 0.0])
-        assert len(interval) == 2 and all(isinstance(v, float)
-                                          for v in interval)
+        assert len(interval) == 2 and all(
+            isinstance(v, float) for v in interval)
         assert set(metrics) <= {'mAP', 'mAP std', 'paired mAP gain'}
         assert all(isinstance(v, float) for v in metrics.values())
         assert 'Results' not in md
     else:
         # Say why there is no number, and never claim one off the demo.
-        expected = ('not run yet' if md['Training Data'] == 'DemoShapes'
-                    else 'needs a GPU run')
+        expected = ('not run yet' if md['Training Data'] == 'DemoShapes' else
+                    'needs a GPU run')
         assert md['Results'] == expected
 
 
-@pytest.mark.parametrize('metafile,model',
-                         [mm for mm in _models() if 'Results' in mm[1]],
-                         ids=[m['Name'] for _, m in _models()
-                              if 'Results' in m])
+@pytest.mark.parametrize(
+    'metafile,model', [mm for mm in _models() if 'Results' in mm[1]],
+    ids=[m['Name'] for _, m in _models() if 'Results' in m])
 def test_result_is_in_the_method_readme(metafile, model):
     """The metafile and the README table report the same measured mAP."""
     readme = os.path.join(ROOT, os.path.dirname(metafile), 'README.md')
@@ -120,10 +122,13 @@ def test_result_is_in_the_method_readme(metafile, model):
     if 'mAP std' in metrics:
         number += f' ± {metrics["mAP std"]:.2f}'
     config = os.path.basename(model['Config'])
-    rows = [line for line in text.splitlines()
-            if line.startswith('|') and config in line]
-    assert any(re.search(re.escape(number) + r'\b', r) for r in rows), (
-        f'{readme}: no table row for {config} with {number}')
+    rows = [
+        line for line in text.splitlines()
+        if line.startswith('|') and config in line
+    ]
+    assert any(
+        re.search(re.escape(number) + r'\b', r)
+        for r in rows), (f'{readme}: no table row for {config} with {number}')
 
 
 def test_model_zoo_links_every_method_readme():

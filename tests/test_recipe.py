@@ -33,17 +33,20 @@ def test_global_batch_is_split_over_the_processes(world, per_process):
 
 
 def test_global_batch_that_does_not_divide_is_an_error_naming_the_field():
-    with pytest.raises(ConfigError,
-                       match=r'global_batch_size=64 does not divide into 3 '
-                       r'processes.*\[1, 2, 4, 8, 16, 32, 64\]'):
+    with pytest.raises(
+            ConfigError,
+            match=r'global_batch_size=64 does not divide into 3 '
+            r'processes.*\[1, 2, 4, 8, 16, 32, 64\]'):
         apply_recipe(_cfg(), 3)
 
 
 def test_both_conventions_must_agree():
     cfg = _cfg()
     cfg.train_dataloader.batch_size = 16
-    with pytest.raises(ConfigError, match='global_batch_size=64 and '
-                       r'train_dataloader.batch_size=16 disagree at 1 '):
+    with pytest.raises(
+            ConfigError,
+            match='global_batch_size=64 and '
+            r'train_dataloader.batch_size=16 disagree at 1 '):
         resolve_batch(cfg, 1)
     # consistent: 4 x 16 = 64
     assert resolve_batch(cfg, 4).per_process == 16
@@ -52,8 +55,10 @@ def test_both_conventions_must_agree():
 def test_a_config_without_any_batch_is_an_error():
     cfg = _cfg()
     cfg.global_batch_size = None
-    with pytest.raises(ConfigError, match='declares no training batch: set '
-                       'global_batch_size .* train_dataloader.batch_size'):
+    with pytest.raises(
+            ConfigError,
+            match='declares no training batch: set '
+            'global_batch_size .* train_dataloader.batch_size'):
         resolve_batch(cfg, 1)
 
 
@@ -61,21 +66,26 @@ def test_a_config_without_any_batch_is_an_error():
 def test_global_batch_must_be_a_positive_integer(bad):
     cfg = _cfg()
     cfg.global_batch_size = bad
-    with pytest.raises(ConfigError, match='global_batch_size must be a '
-                       'positive integer'):
+    with pytest.raises(
+            ConfigError, match='global_batch_size must be a '
+            'positive integer'):
         resolve_batch(cfg, 1)
 
 
 def _peak_lr_of_built_scheduler(cfg: Config, steps: int = 50) -> float:
     """Step mmengine's OneCycleLR built from the config's settings."""
     from mmengine.optim import OneCycleLR
-    (sched_cfg, ) = [s for s in cfg.param_scheduler
-                     if s['type'] == 'OneCycleLR']
+    (sched_cfg, ) = [
+        s for s in cfg.param_scheduler if s['type'] == 'OneCycleLR'
+    ]
     param = torch.nn.Parameter(torch.zeros(1))
     optim = torch.optim.Adam([param], lr=cfg.optim_wrapper.optimizer.lr)
-    sched = OneCycleLR(optim, eta_max=sched_cfg['eta_max'],
-                       pct_start=sched_cfg['pct_start'], total_steps=steps,
-                       by_epoch=False)
+    sched = OneCycleLR(
+        optim,
+        eta_max=sched_cfg['eta_max'],
+        pct_start=sched_cfg['pct_start'],
+        total_steps=steps,
+        by_epoch=False)
     peak = 0.0
     for _ in range(steps):
         peak = max(peak, optim.param_groups[0]['lr'])
@@ -110,8 +120,8 @@ def test_per_process_batch_without_auto_scale_says_the_lr_is_not_scaled():
     plan = apply_recipe(cfg, 8)
     assert plan.global_batch == 512
     assert cfg.param_scheduler[0].eta_max == pytest.approx(1e-4)
-    assert 'NOT scaled from batch 64 to 512' in build_recipe_card(
-        cfg, plan).text()
+    assert 'NOT scaled from batch 64 to 512' in build_recipe_card(cfg,
+                                                                  plan).text()
 
 
 def test_launch_world_size_reads_the_launcher_environment():
@@ -129,8 +139,7 @@ def test_sync_bn_without_cuda_becomes_the_cpu_sync_bn_wrapper():
     cfg = _cfg()
     assert cfg.sync_bn == 'torch'
     # With CUDA, mmengine's own conversion (torch.nn.SyncBatchNorm) stays.
-    assert sync_bn_without_cuda(cfg, cuda_available=True,
-                                world_size=2) is None
+    assert sync_bn_without_cuda(cfg, cuda_available=True, world_size=2) is None
     assert cfg.sync_bn == 'torch' and 'model_wrapper_cfg' not in cfg
     # CPU, one process: nothing to synchronise, the key goes.
     one = _cfg()
@@ -141,14 +150,13 @@ def test_sync_bn_without_cuda_becomes_the_cpu_sync_bn_wrapper():
     note = sync_bn_without_cuda(cfg, cuda_available=False, world_size=2)
     assert 'sync_bn' not in cfg and 'CPUSyncBatchNorm' in note
     assert cfg.model_wrapper_cfg == dict(
-        type='CPUSyncBNDistributedDataParallel',
-        find_unused_parameters=True)
+        type='CPUSyncBNDistributedDataParallel', find_unused_parameters=True)
     # A wrapper of another kind cannot carry it: a clear error, not a
     # silent per-process BatchNorm.
     other = _cfg()
     other.model_wrapper_cfg = dict(type='MMFullyShardedDataParallel')
-    with pytest.raises(ConfigError,
-                       match='MMFullyShardedDataParallel.*remove'):
+    with pytest.raises(
+            ConfigError, match='MMFullyShardedDataParallel.*remove'):
         sync_bn_without_cuda(other, cuda_available=False, world_size=2)
 
 
@@ -168,51 +176,85 @@ def test_prepare_launch_sets_the_batch_and_adds_the_card_hook(monkeypatch):
 
 # --- point 4: the recipe card equals the paper's recipe ---------------------
 
-L2D_PIPELINE = ['LoadImagePIL', 'PILResize', 'CutoutPIL', 'RandAugmentPIL',
-                'PackInputs']
+L2D_PIPELINE = [
+    'LoadImagePIL', 'PILResize', 'CutoutPIL', 'RandAugmentPIL', 'PackInputs'
+]
 MLD = dict(type='MLDLoss', loss_weight=10 / 64)
-LED = dict(type='LEDLoss', cd_weight=100.0, id_weight=1000.0,
-           loss_weight=1 / 64)
+LED = dict(
+    type='LEDLoss', cd_weight=100.0, id_weight=1000.0, loss_weight=1 / 64)
 HEADLINES = {
-    'l2d/r101_to_r18_coco.py': dict(loss_mld=MLD, loss_led=LED),
-    'l2d/r101_to_r18_voc.py': dict(loss_mld=MLD, loss_led=LED),
-    'l2d/r101_to_r18_nuswide.py': dict(loss_mld=MLD, loss_led=LED),
+    'l2d/r101_to_r18_coco.py':
+    dict(loss_mld=MLD, loss_led=LED),
+    'l2d/r101_to_r18_voc.py':
+    dict(loss_mld=MLD, loss_led=LED),
+    'l2d/r101_to_r18_nuswide.py':
+    dict(loss_mld=MLD, loss_led=LED),
     # The paper's other pairs (configs/l2d/README.md, "Model pairs").
-    **{f'l2d/{pair}.py': dict(loss_mld=MLD, loss_led=LED)
-       for pair in ('r101_to_r34_coco', 'r101_to_r34_voc',
-                    'r101_to_r34_nuswide', 'r50_to_r18_coco',
-                    'wrn101_to_wrn50_coco', 'repvgg_a2_to_a0_coco',
-                    'swin_t_to_mbv2_coco')},
+    **{
+        f'l2d/{pair}.py': dict(loss_mld=MLD, loss_led=LED)
+        for pair in (
+            'r101_to_r34_coco',
+            'r101_to_r34_voc',
+            'r101_to_r34_nuswide',
+            'r50_to_r18_coco',
+            'wrn101_to_wrn50_coco',
+            'repvgg_a2_to_a0_coco',
+            'swin_t_to_mbv2_coco',
+        )
+    },
     'kd/r101_to_r18_coco.py':
     dict(loss_kd=dict(type='KLDivergence', tau=4.0, loss_weight=1.0)),
     'binary_kd/r101_to_r18_coco.py':
-    dict(loss_bkd=dict(type='BinaryKDLoss', tau=4.0, reduction='batchmean',
-                       loss_weight=1.0)),
+    dict(
+        loss_bkd=dict(
+            type='BinaryKDLoss',
+            tau=4.0,
+            reduction='batchmean',
+            loss_weight=1.0)),
     'partial_softmax/r101_to_r18_coco.py':
-    dict(loss_pskd=dict(type='PartialSoftmaxKDLoss', tau=1.0,
-                        loss_weight=1.0)),
+    dict(
+        loss_pskd=dict(type='PartialSoftmaxKDLoss', tau=1.0, loss_weight=1.0)),
     'fitnet/r101_to_r18_coco.py':
     dict(loss_fitnet=dict(type='L2Loss', normalize=True, loss_weight=10.0)),
     'at/r101_to_r18_coco.py':
     dict(loss_at=dict(type='ATLoss', loss_weight=1000.0)),
     'rkd/r101_to_r18_coco.py':
-    dict(loss_rkd=dict(type='RKDLoss', distance_weight=25.0,
-                       angle_weight=50.0)),
+    dict(
+        loss_rkd=dict(type='RKDLoss', distance_weight=25.0,
+                      angle_weight=50.0)),
     'pkt/r101_to_r18_coco.py':
-    dict(loss_pkt=dict(type='PKTLoss', include_self=False,
-                       reduction='batchmean', loss_weight=470.0)),
+    dict(
+        loss_pkt=dict(
+            type='PKTLoss',
+            include_self=False,
+            reduction='batchmean',
+            loss_weight=470.0)),
     'clkd/r101_to_r18_coco.py':
-    dict(loss_clkd=dict(type='CLKDLoss', instance=0.5, class_level=1.0,
-                        correlation=0.4, on='logits', corr_axis='class',
-                        corr_center=True, corr_divisor='unbiased',
-                        corr_squared=True, corr_reduction='mean',
-                        loss_weight=1.0)),
+    dict(
+        loss_clkd=dict(
+            type='CLKDLoss',
+            instance=0.5,
+            class_level=1.0,
+            correlation=0.4,
+            on='logits',
+            corr_axis='class',
+            corr_center=True,
+            corr_divisor='unbiased',
+            corr_squared=True,
+            corr_reduction='mean',
+            loss_weight=1.0)),
     'stkd/r101_to_r18_coco.py':
-    dict(loss_stkd=dict(type='STKDLoss', tau=4.0, mode='multilabel',
-                        loss_weight=1.0)),
+    dict(
+        loss_stkd=dict(
+            type='STKDLoss', tau=4.0, mode='multilabel', loss_weight=1.0)),
     'cams_kd/r101_to_r18_coco.py':
-    dict(loss_cam=dict(type='CAMDistillLoss', resolution=2, normalize='l2',
-                       classes='all', loss_weight=10.0)),
+    dict(
+        loss_cam=dict(
+            type='CAMDistillLoss',
+            resolution=2,
+            normalize='l2',
+            classes='all',
+            loss_weight=10.0)),
 }
 
 
@@ -230,14 +272,20 @@ def test_headline_card_is_the_papers_recipe(name, gpus):
     assert card.sync_bn == 'torch'
     # The reference's decay 1e-4 and eps 1e-8 over mmlkd's loss scale 1/64
     # (configs/_base_/schedules/adam_onecycle_80e.py).
-    assert card.optimizer == dict(type='Adam', lr=1e-4,
-                                  weight_decay=1e-4 / 64, eps=1e-8 / 64)
+    assert card.optimizer == dict(
+        type='Adam', lr=1e-4, weight_decay=1e-4 / 64, eps=1e-8 / 64)
     assert card.lr == 1e-4 and card.lr_scale is None
     lr_sched, momentum = card.schedulers
     assert lr_sched['type'] == 'OneCycleLR' and lr_sched['eta_max'] == 1e-4
-    assert momentum == dict(type='OneCycleMomentum', base_momentum=0.85,
-                            max_momentum=0.95, pct_start=0.2, by_epoch=True,
-                            begin=0, end=80, convert_to_iter_based=True)
+    assert momentum == dict(
+        type='OneCycleMomentum',
+        base_momentum=0.85,
+        max_momentum=0.95,
+        pct_start=0.2,
+        by_epoch=True,
+        begin=0,
+        end=80,
+        convert_to_iter_based=True)
     for sched in card.schedulers:
         assert (sched['begin'], sched['end'], sched['pct_start']) == (0, 80,
                                                                       0.2)
@@ -252,8 +300,8 @@ def test_headline_card_is_the_papers_recipe(name, gpus):
     assert card.input_std == (255.0, ) * 3
     assert card.distill_losses == HEADLINES[name]
     task = 0.1 if name.startswith('clkd/') else 1.0
-    assert card.student_loss == dict(type='CrossEntropyLoss',
-                                     use_sigmoid=True, loss_weight=task)
+    assert card.student_loss == dict(
+        type='CrossEntropyLoss', use_sigmoid=True, loss_weight=task)
 
 
 @pytest.mark.parametrize('name', sorted(HEADLINES))
@@ -291,8 +339,8 @@ def test_card_shows_decay_eps_beta1_and_iterations():
     assert rows['weight decay'] == 'none'
     assert rows['eps'] == '1e-08 (torch default)'
     assert rows['beta1'] == 'fixed 0.9'
-    cfg.optim_wrapper.optimizer = dict(type='SGD', lr=0.1, momentum=0.9,
-                                       weight_decay=1e-4)
+    cfg.optim_wrapper.optimizer = dict(
+        type='SGD', lr=0.1, momentum=0.9, weight_decay=1e-4)
     cfg.optim_wrapper.paramwise_cfg = {}
     rows = _rows(build_recipe_card(cfg, plan))
     assert rows['weight decay'] == '0.0001 (coupled L2) on every parameter'
@@ -311,8 +359,9 @@ def test_card_names_what_differs_from_the_reference():
     lines = '\n'.join(_card('l2d/r101_to_r18_coco.py', 8).lines())
     assert 'vs reference      BCE: the reference clamps' in lines
     repvgg = _card('l2d/repvgg_a2_to_a0_coco.py', 8)
-    assert any(d.startswith('evaluation: the train-time RepVGG')
-               for d in repvgg.differences)
+    assert any(
+        d.startswith('evaluation: the train-time RepVGG')
+        for d in repvgg.differences)
     assert repvgg.differences[:3] == _card('l2d/r101_to_r18_coco.py',
                                            1).differences
     assert _card('demo/mld.py', 1).differences == []

@@ -27,13 +27,16 @@ def test_config_custom_imports_register_components(tmp_path):
 def test_unknown_type_names_the_config_and_type(tmp_path):
     from mmlkd_testing import run_tool
     cfg_file = tmp_path / 'bad.py'
-    cfg_file.write_text(
-        f"_base_ = ['{ROOT}/configs/demo/mld.py']\n"
-        "model = dict(distiller=dict(distill_losses=dict("
-        "loss_mld=dict(type='NoSuchLoss'))))\n"
-        "model['teacher_ckpt'] = None\n")
-    proc = run_tool(['tools/train.py', str(cfg_file), '--random-teacher',
-                     '--work-dir', str(tmp_path / 'w')], check=False)
+    cfg_file.write_text(f"_base_ = ['{ROOT}/configs/demo/mld.py']\n"
+                        "model = dict(distiller=dict(distill_losses=dict("
+                        "loss_mld=dict(type='NoSuchLoss'))))\n"
+                        "model['teacher_ckpt'] = None\n")
+    proc = run_tool([
+        'tools/train.py',
+        str(cfg_file), '--random-teacher', '--work-dir',
+        str(tmp_path / 'w')
+    ],
+                    check=False)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
     assert 'NoSuchLoss' in last and 'bad.py' in last, last

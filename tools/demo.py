@@ -1,7 +1,8 @@
 """The README demo: teacher, student alone and distilled students on the
 embedded DemoShapes data, on the CPU, then a table of their mAP.
 
-    python tools/demo.py [--methods mld ...] [--work-dir work_dirs/demo] [--force]
+    python tools/demo.py [--methods mld ...] [--work-dir work_dirs/demo] \
+        [--force]
 
 Steps (each a standard tool, so the log shows mmengine's progress and ETA):
 1. `tools/train.py configs/demo/teacher.py` (one process) beside
@@ -52,22 +53,32 @@ def dist_train(config: str, work_dir: str, *options: str) -> List[str]:
     """`tools/dist_train.sh` on NPROC processes, on a port of its own (so
     that several runs can go side by side)."""
     from torch.distributed.elastic.utils.distributed import get_free_port
-    return ['env', f'PORT={get_free_port()}', 'bash', 'tools/dist_train.sh',
-            config, str(NPROC), '--work-dir', work_dir, '--cfg-options',
-            LOG_EVERY] + list(options)
+    return [
+        'env', f'PORT={get_free_port()}', 'bash', 'tools/dist_train.sh',
+        config,
+        str(NPROC), '--work-dir', work_dir, '--cfg-options', LOG_EVERY
+    ] + list(options)
 
 
 def run_parallel(jobs: Dict[str, List[str]], log_dir: str) -> None:
     """Run commands concurrently, streaming tagged output; fail loudly."""
-    env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1',
-               PYTHONUNBUFFERED='1', PYTHON=sys.executable)
+    env = dict(
+        os.environ,
+        PYTHONPATH=ROOT,
+        OMP_NUM_THREADS='1',
+        PYTHONUNBUFFERED='1',
+        PYTHON=sys.executable)
     procs, threads, logs = {}, [], []
     for tag, cmd in jobs.items():
         log = open(osp.join(log_dir, f'{tag}.log'), 'w')
         logs.append(log)
         procs[tag] = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT, text=True)
+            cmd,
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True)
         t = threading.Thread(target=_pump, args=(procs[tag], tag, log))
         t.start()
         threads.append(t)
@@ -91,23 +102,31 @@ def final_checkpoint(work_dir: str) -> Optional[str]:
 
 
 def score(config: str, ckpt: str, work_dir: str) -> Dict[str, float]:
-    """Test a checkpoint with tools/test.py and score its dumped predictions."""
+    """Test a checkpoint with tools/test.py and score its dumped
+    predictions."""
     import numpy as np
 
     from mmlkd.evaluation import average_precision, multilabel_f1_scores
     out = osp.join(work_dir, 'test_preds.pkl')
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
-    subprocess.run([sys.executable, 'tools/test.py', config, ckpt,
-                    '--work-dir', osp.join(work_dir, 'test'), '--out', out],
-                   cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL,
+    subprocess.run([
+        sys.executable, 'tools/test.py', config, ckpt, '--work-dir',
+        osp.join(work_dir, 'test'), '--out', out
+    ],
+                   cwd=ROOT,
+                   env=env,
+                   check=True,
+                   stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
     with open(out, 'rb') as f:
         preds = pickle.load(f)
     scores = np.stack([p['pred_score'].numpy() for p in preds])
     targets = np.stack([p['gt_score'].numpy() for p in preds])
     ap = average_precision(scores, targets)
-    metrics = {k: 100 * v for k, v in
-               multilabel_f1_scores(scores, targets).items()}
+    metrics = {
+        k: 100 * v
+        for k, v in multilabel_f1_scores(scores, targets).items()
+    }
     metrics['mAP'] = 100 * float(np.nanmean(ap))
     return metrics
 
@@ -125,11 +144,13 @@ def count_params(config: str, distill: bool) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--methods', nargs='+', default=list(METHODS),
-                        choices=list(METHODS))
+    parser.add_argument(
+        '--methods', nargs='+', default=list(METHODS), choices=list(METHODS))
     parser.add_argument('--work-dir', default='work_dirs/demo')
-    parser.add_argument('--force', action='store_true',
-                        help='retrain even if a finished run exists')
+    parser.add_argument(
+        '--force',
+        action='store_true',
+        help='retrain even if a finished run exists')
     args = parser.parse_args()
 
     import mmlkd  # noqa: F401
@@ -137,9 +158,11 @@ def main() -> None:
     os.makedirs(work, exist_ok=True)
     start = time.time()
 
-    runs = {'teacher': ('configs/demo/teacher.py', 'teacher'),
-            'student_alone': ('configs/demo/student_alone.py',
-                              'student trained alone')}
+    runs = {
+        'teacher': ('configs/demo/teacher.py', 'teacher'),
+        'student_alone':
+        ('configs/demo/student_alone.py', 'student trained alone')
+    }
     runs.update({m: METHODS[m] for m in args.methods})
 
     def todo(names: List[str]) -> List[str]:
@@ -155,22 +178,29 @@ def main() -> None:
     jobs = {}
     for name in todo(['teacher', 'student_alone']):
         wd = osp.join(work, name)
-        jobs[name] = ([sys.executable, 'tools/train.py', runs[name][0],
-                       '--work-dir', wd, '--cfg-options', LOG_EVERY]
-                      if name == 'teacher' else
-                      dist_train(runs[name][0], wd))
+        jobs[name] = ([
+            sys.executable, 'tools/train.py', runs[name][0], '--work-dir', wd,
+            '--cfg-options', LOG_EVERY
+        ] if name == 'teacher' else dist_train(runs[name][0], wd))
     if jobs:
-        what = {'teacher': 'the teacher (tools/train.py)',
-                'student_alone': f'the student alone ({NPROC} CPU processes, '
-                'tools/dist_train.sh)'}
-        print('[demo] step 1: training ' +
-              ' beside '.join(what[j] for j in jobs))
+        what = {
+            'teacher':
+            'the teacher (tools/train.py)',
+            'student_alone':
+            f'the student alone ({NPROC} CPU processes, '
+            'tools/dist_train.sh)'
+        }
+        print('[demo] step 1: training ' + ' beside '.join(what[j]
+                                                           for j in jobs))
         run_parallel(jobs, work)
     teacher_ckpt = final_checkpoint(osp.join(work, 'teacher'))
 
-    jobs = {m: dist_train(runs[m][0], osp.join(work, m),
-                          f'model.teacher_ckpt={teacher_ckpt}')
-            for m in todo(list(args.methods))}
+    jobs = {
+        m:
+        dist_train(runs[m][0], osp.join(work, m),
+                   f'model.teacher_ckpt={teacher_ckpt}')
+        for m in todo(list(args.methods))
+    }
     if jobs:
         print(f'[demo] step 2: distilling the student with '
               f'{", ".join(jobs)}, side by side, {NPROC} CPU processes each '
@@ -185,8 +215,10 @@ def main() -> None:
 
     with ThreadPoolExecutor(NPROC) as pool:  # tools/test.py subprocesses
         scores = list(pool.map(evaluate, runs))
-    rows = [(label, count_params(config, distill=name not in (
-        'teacher', 'student_alone')), metrics)
+    rows = [(label,
+             count_params(
+                 config, distill=name
+                 not in ('teacher', 'student_alone')), metrics)
             for (name, (config, label)), metrics in zip(runs.items(), scores)]
 
     base = rows[1][2]['mAP']
@@ -195,8 +227,8 @@ def main() -> None:
         '| --- | ---: | ---: | ---: | ---: | ---: |',
     ]
     for label, params, m in rows:
-        gain = '' if label.startswith(('teacher', 'student trained')) else (
-            f'{m["mAP"] - base:+.2f}')
+        gain = '' if label.startswith(
+            ('teacher', 'student trained')) else (f'{m["mAP"] - base:+.2f}')
         lines.append(f'| {label} | {params:.3f} | {m["mAP"]:.2f} | '
                      f'{m["CF1"]:.2f} | {m["OF1"]:.2f} | {gain} |')
     table = '\n'.join(lines)

@@ -42,17 +42,28 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser.add_argument('config', help='plain classifier config')
     parser.add_argument('checkpoint', help='its checkpoint (.pth)')
     parser.add_argument('images', nargs='+', help='image files')
-    parser.add_argument('--thr', type=float, default=0.5,
-                        help='score threshold of a predicted label')
-    parser.add_argument('--topk', type=int, default=None,
-                        help='keep at most the K best labels of an image')
+    parser.add_argument(
+        '--thr',
+        type=float,
+        default=0.5,
+        help='score threshold of a predicted label')
+    parser.add_argument(
+        '--topk',
+        type=int,
+        default=None,
+        help='keep at most the K best labels of an image')
     parser.add_argument('--out', help='write the results to this .json')
     parser.add_argument('--cam-dir', help='write CAM overlays here')
-    parser.add_argument('--cam-topk', type=int, default=3,
-                        help='classes drawn per image with --cam-dir')
-    parser.add_argument('--channel-order', choices=['auto', 'rgb', 'bgr'],
-                        default='auto',
-                        help='channel order the model expects (see above)')
+    parser.add_argument(
+        '--cam-topk',
+        type=int,
+        default=3,
+        help='classes drawn per image with --cam-dir')
+    parser.add_argument(
+        '--channel-order',
+        choices=['auto', 'rgb', 'bgr'],
+        default='auto',
+        help='channel order the model expects (see above)')
     parser.add_argument('--batch-size', type=int, default=8)
     parser.add_argument('--device', default='cpu')
     args = parser.parse_args(argv)
@@ -69,10 +80,11 @@ def build_model(config: str, checkpoint: str, device: str):
     """The classifier of ``config`` with ``checkpoint`` loaded strictly."""
     import mmlkd.compat
     mmlkd.compat.apply()  # before parsing: `mmpretrain::` bases need it
-    import mmlkd  # noqa: F401  (registers mmlkd's heads and datasets)
     from mmengine.config import Config
     from mmengine.runner import load_checkpoint
     from mmpretrain.apis import get_model
+
+    import mmlkd  # noqa: F401  (registers mmlkd's heads and datasets)
     for path, what in ((config, 'config'), (checkpoint, 'checkpoint')):
         if not osp.isfile(path):
             raise FileNotFoundError(f'inference: no such {what} {path!r}')
@@ -88,8 +100,8 @@ def build_model(config: str, checkpoint: str, device: str):
     # inferencer expects.
     model = get_model(cfg, pretrained=False)
     try:
-        ckpt = load_checkpoint(model, checkpoint, map_location='cpu',
-                               strict=True)
+        ckpt = load_checkpoint(
+            model, checkpoint, map_location='cpu', strict=True)
     except RuntimeError as e:
         hint = (' It holds a distillation run (architecture.* keys): export '
                 'the student with tools/model_converters/'
@@ -128,8 +140,11 @@ def draw_cams(path: str, inputs: torch.Tensor, order: str, model,
     cams, scores = class_activation_maps(model, inputs)
     image = to_display_image(inputs, order)
     shown = torch.argsort(scores, descending=True, stable=True)[:cam_topk]
-    fig, axes = plt.subplots(1, 1 + len(shown), squeeze=False,
-                             figsize=(2.2 * (1 + len(shown)), 2.5))
+    fig, axes = plt.subplots(
+        1,
+        1 + len(shown),
+        squeeze=False,
+        figsize=(2.2 * (1 + len(shown)), 2.5))
     axes[0, 0].imshow(image)
     axes[0, 0].set_title(osp.basename(path), fontsize=7)
     for ax, c in zip(axes[0, 1:], shown.tolist()):
@@ -139,8 +154,7 @@ def draw_cams(path: str, inputs: torch.Tensor, order: str, model,
     for ax in axes[0]:
         ax.axis('off')
     fig.tight_layout()
-    out = osp.join(out_dir,
-                   osp.splitext(osp.basename(path))[0] + '_cam.png')
+    out = osp.join(out_dir, osp.splitext(osp.basename(path))[0] + '_cam.png')
     fig.savefig(out, dpi=110)
     plt.close(fig)
     return out
@@ -157,8 +171,8 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Dict]:
     cfg = model._config
     order = args.channel_order
     if order == 'auto':
-        pipeline = cfg.get('test_dataloader', {}).get('dataset', {}).get(
-            'pipeline', [])
+        pipeline = cfg.get('test_dataloader', {}).get('dataset',
+                                                      {}).get('pipeline', [])
         order = pipeline_channel_order(pipeline,
                                        cfg.model.get('data_preprocessor'))
     # LoadImagePIL takes in-memory images as OpenMMLab's BGR arrays and
@@ -197,16 +211,18 @@ def main(argv: Optional[Sequence[str]] = None) -> List[Dict]:
         labels = select_labels(scores, args.thr, args.topk)
         result = dict(
             img_path=path,
-            labels=[dict(index=i, name=names[i], score=float(scores[i]))
-                    for i in labels],
+            labels=[
+                dict(index=i, name=names[i], score=float(scores[i]))
+                for i in labels
+            ],
             scores=scores.tolist())
         if args.cam_dir:
             inputs = inferencer.pipeline(
-                dict(img=img, img_shape=img.shape[:2],
-                     ori_shape=img.shape[:2]))['inputs']
+                dict(
+                    img=img, img_shape=img.shape[:2],
+                    ori_shape=img.shape[:2]))['inputs']
             result['cam_file'] = draw_cams(path, inputs, order, model, names,
-                                           labels, args.cam_topk,
-                                           args.cam_dir)
+                                           labels, args.cam_topk, args.cam_dir)
         results.append(result)
         text = ', '.join(f'{d["name"]} ({d["score"]:.3f})'
                          for d in result['labels']) or '(none)'

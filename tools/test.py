@@ -1,7 +1,8 @@
 """Evaluate a checkpoint with an mmlkd config.
 
-    python tools/test.py CONFIG CHECKPOINT [--out FILE [--out-item pred|metrics]]
-        [--show-dir DIR [--interval N]] [--work-dir DIR]
+    python tools/test.py CONFIG CHECKPOINT \
+        [--out FILE [--out-item pred|metrics]] \
+        [--show-dir DIR [--interval N]] [--work-dir DIR] \
         [--cfg-options k=v ...] [--launcher none|pytorch]
 
 With a distillation config the student is evaluated. ``--out`` and
@@ -16,23 +17,32 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlkd.utils.launch import (add_common_args, build_runner,  # noqa: E402
-                                load_config, setup_cpu_distributed)
+from mmlkd.utils.launch import (add_common_args, build_runner, load_config,
+                                setup_cpu_distributed)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description='mmlkd: test a checkpoint')
     parser.add_argument('config', help='config file path')
     parser.add_argument('checkpoint', help='checkpoint file')
-    parser.add_argument('--out', help='dump the per-image predictions (a '
-                        '.pkl) or, with --out-item metrics, the metrics here')
-    parser.add_argument('--out-item', choices=['pred', 'metrics'],
-                        help="what --out holds: 'pred' (default) or "
-                        "'metrics'")
-    parser.add_argument('--show-dir', help='save pictures of the test images '
-                        'with their true and predicted labels here')
-    parser.add_argument('--interval', type=int, default=1,
-                        help='with --show-dir, every N-th image (default 1)')
+    parser.add_argument(
+        '--out',
+        help='dump the per-image predictions (a '
+        '.pkl) or, with --out-item metrics, the metrics here')
+    parser.add_argument(
+        '--out-item',
+        choices=['pred', 'metrics'],
+        help="what --out holds: 'pred' (default) or "
+        "'metrics'")
+    parser.add_argument(
+        '--show-dir',
+        help='save pictures of the test images '
+        'with their true and predicted labels here')
+    parser.add_argument(
+        '--interval',
+        type=int,
+        default=1,
+        help='with --show-dir, every N-th image (default 1)')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -59,12 +69,14 @@ def add_test_pictures(cfg, show_dir: str, interval: int = 1) -> None:
     if interval < 1:
         raise ValueError(f'--interval must be >= 1, got {interval}')
     from mmlkd.visualization import pipeline_channel_order
-    pipeline = (cfg.get('test_dataloader') or {}).get('dataset', {}).get(
-        'pipeline', [])
+    pipeline = (cfg.get('test_dataloader') or {}).get('dataset',
+                                                      {}).get('pipeline', [])
     model = cfg.get('model') or {}
     pre = model.get('data_preprocessor') or cfg.get('data_preprocessor')
     cfg.default_hooks.visualization = dict(
-        type='TestPicturesHook', enable=True, interval=interval,
+        type='TestPicturesHook',
+        enable=True,
+        interval=interval,
         out_dir=show_dir,
         channel_order=pipeline_channel_order(pipeline, pre))
 
@@ -72,7 +84,8 @@ def add_test_pictures(cfg, show_dir: str, interval: int = 1) -> None:
 def main(argv=None):
     args = parse_args(argv)
     if not osp.isfile(args.checkpoint):
-        raise FileNotFoundError(f'checkpoint {args.checkpoint!r} does not exist')
+        raise FileNotFoundError(
+            f'checkpoint {args.checkpoint!r} does not exist')
     cfg = load_config(args.config, args)
     cfg.load_from = args.checkpoint
     cfg.resume = False  # testing loads weights only
@@ -84,10 +97,12 @@ def main(argv=None):
             raise ValueError(f'--out must end with .pkl, got {args.out!r}')
         dump = dict(type='DumpResults', out_file_path=args.out)
         evaluator = cfg.test_evaluator
-        cfg.test_evaluator = (list(evaluator) if isinstance(evaluator, (list, tuple))
-                              else [evaluator]) + [dump]
+        cfg.test_evaluator = (list(evaluator) if isinstance(
+            evaluator, (list, tuple)) else [evaluator]) + [dump]
+    # yapf: disable
     elif args.out is not None and not args.out.endswith(
             ('.json', '.yaml', '.yml', '.pkl', '.pickle')):
+        # yapf: enable
         raise ValueError('--out-item metrics: --out must end with .json, '
                          f'.yaml or .pkl, got {args.out!r}')
     if args.show_dir is not None:
@@ -104,8 +119,7 @@ def main(argv=None):
     setup_cpu_distributed(cfg)
     runner = build_runner(cfg, args.config)
     from mmlkd.utils.data_checks import check_data
-    check_data(runner, ('test', ),
-               load_from_what='tools/test.py CHECKPOINT')
+    check_data(runner, ('test', ), load_from_what='tools/test.py CHECKPOINT')
     metrics = runner.test()
     if args.out is not None and out_item == 'metrics':
         import mmengine

@@ -14,8 +14,8 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from mmlkd.utils.launch import (add_common_args, build_runner,  # noqa: E402
-                                load_config, setup_cpu_distributed)
+from mmlkd.utils.launch import (add_common_args, build_runner, load_config,
+                                setup_cpu_distributed)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -28,10 +28,14 @@ def parse_args(argv=None) -> argparse.Namespace:
         const='auto',
         help='resume from the given checkpoint, or from the latest one in '
         'the work dir when no path is given')
-    parser.add_argument('--amp', action='store_true',
-                        help='automatic mixed precision (needs a GPU)')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='scale the LR by the actual total batch size')
+    parser.add_argument(
+        '--amp',
+        action='store_true',
+        help='automatic mixed precision (needs a GPU)')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='scale the LR by the actual total batch size')
     parser.add_argument(
         '--check-data',
         action='store_true',
@@ -42,9 +46,11 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='allow a distillation config without model.teacher_ckpt '
         '(the teacher stays random: smoke runs and timing only)')
-    parser.add_argument('--no-validate', action='store_true',
-                        help='train without validating (no val loop, no '
-                        'best checkpoint)')
+    parser.add_argument(
+        '--no-validate',
+        action='store_true',
+        help='train without validating (no val loop, no '
+        'best checkpoint)')
     parser.add_argument(
         '--log-grad-norms',
         nargs='?',
@@ -82,8 +88,8 @@ def apply_train_args(cfg, args) -> None:
         if args.log_grad_norms < 0:
             raise ValueError('--log-grad-norms: N must be >= 1, got '
                              f'{args.log_grad_norms}')
-        hook = dict(type='LossGradNormHook',
-                    interval=args.log_grad_norms or None)
+        hook = dict(
+            type='LossGradNormHook', interval=args.log_grad_norms or None)
         cfg.custom_hooks = list(cfg.get('custom_hooks') or []) + [hook]
         if args.log_grad_norms:
             # A measurement on an iteration the logger skips is lost.

@@ -1,4 +1,5 @@
-# Runtime shared by every mmlkd config: mmpretrain's defaults plus the plugin import.
+# Runtime shared by every mmlkd config: mmpretrain's defaults plus the plugin
+# import.
 _base_ = 'mmpretrain::_base_/default_runtime.py'
 
 # Registers mmlkd's losses, connectors, heads, datasets, metrics and hooks

@@ -1,6 +1,4 @@
 # Demo ablation: LED with its class-aware part only (CD; no ID, no MLD).
 _base_ = ['./demo_l2d_led_only.py']
 
-model = dict(
-    distiller=dict(
-        distill_losses=dict(loss_led=dict(id_weight=0.0))))
+model = dict(distiller=dict(distill_losses=dict(loss_led=dict(id_weight=0.0))))

@@ -2,5 +2,4 @@
 _base_ = ['./demo_l2d.py']
 
 model = dict(
-    distiller=dict(
-        distill_losses=dict(loss_mld=dict(loss_weight=0.0))))
+    distiller=dict(distill_losses=dict(loss_mld=dict(loss_weight=0.0))))

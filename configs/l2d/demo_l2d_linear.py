@@ -5,7 +5,8 @@
 # last feature map with its own class activation maps (recorded live by the
 # CAMInputs recorder). The student's 64-wide embeddings are projected to the
 # teacher's 128 by a learnable Linear inside its connector.
-#   python tools/train.py configs/demo/teacher.py --work-dir work_dirs/demo/teacher
+#   python tools/train.py configs/demo/teacher.py \
+#       --work-dir work_dirs/demo/teacher
 #   python tools/train.py configs/l2d/demo_l2d_linear.py \
 #       --work-dir work_dirs/demo/l2d_linear
 # Baseline: configs/demo/student_alone.py. The ML-Decoder reproduction of L2D
@@ -35,8 +36,13 @@ model = dict(
             # tau = 1 is our choice (to sweep): on the trained demo teacher's
             # 4 x 4 maps each class's attention has a perplexity of about 7
             # of the 16 positions (3 at tau 0.5, 12.5 at tau 2).
-            emb_s=dict(type='LabelEmbeddingConnector', tau=1.0,
-                       in_channels=64, out_channels=128),
+            emb_s=dict(
+                type='LabelEmbeddingConnector',
+                tau=1.0,
+                in_channels=64,
+                out_channels=128),
             emb_t=dict(type='LabelEmbeddingConnector', tau=1.0)),
         distill_losses={{_base_.l2d_linear_distiller.distill_losses}},
-        loss_forward_mappings={{_base_.l2d_linear_distiller.loss_forward_mappings}}))
+        loss_forward_mappings={{
+            _base_.l2d_linear_distiller.loss_forward_mappings
+        }}))

@@ -26,8 +26,13 @@ model = dict(
         teacher_recorders={{_base_.l2d_linear_distiller.teacher_recorders}},
         connectors=dict(
             # tau = 1 is our choice, to sweep on GPU.
-            emb_s=dict(type='LabelEmbeddingConnector', tau=1.0,
-                       in_channels=512, out_channels=2048),
+            emb_s=dict(
+                type='LabelEmbeddingConnector',
+                tau=1.0,
+                in_channels=512,
+                out_channels=2048),
             emb_t=dict(type='LabelEmbeddingConnector', tau=1.0)),
         distill_losses={{_base_.l2d_linear_distiller.distill_losses}},
-        loss_forward_mappings={{_base_.l2d_linear_distiller.loss_forward_mappings}}))
+        loss_forward_mappings={{
+            _base_.l2d_linear_distiller.loss_forward_mappings
+        }}))

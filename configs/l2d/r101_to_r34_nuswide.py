@@ -17,8 +17,8 @@ model = dict(
     architecture=dict(
         backbone=dict(
             depth=34,
-            init_cfg=dict(type='Pretrained',
-                          checkpoint='torchvision://resnet34')),
+            init_cfg=dict(
+                type='Pretrained', checkpoint='torchvision://resnet34')),
         head=dict(num_classes=81)),
     teacher=dict(head=dict(num_classes=81)),
     teacher_ckpt='work_dirs/teachers/r101_mldecoder_nuswide/epoch_30.pth')

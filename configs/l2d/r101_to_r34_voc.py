@@ -18,8 +18,8 @@ model = dict(
     architecture=dict(
         backbone=dict(
             depth=34,
-            init_cfg=dict(type='Pretrained',
-                          checkpoint='torchvision://resnet34')),
+            init_cfg=dict(
+                type='Pretrained', checkpoint='torchvision://resnet34')),
         head=dict(num_classes=20)),
     teacher=dict(head=dict(num_classes=20)),
     teacher_ckpt='work_dirs/teachers/r101_mldecoder_voc/epoch_30.pth')

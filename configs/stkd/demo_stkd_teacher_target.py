@@ -14,8 +14,6 @@ model = dict(
                 'mixup_params')),
         loss_forward_mappings=dict(
             loss_stkd=dict(
-                mix_lambda=dict(from_student=True, recorder='mix',
-                                data_idx=0),
-                mix_perm=dict(from_student=True, recorder='mix',
-                              data_idx=1),
+                mix_lambda=dict(from_student=True, recorder='mix', data_idx=0),
+                mix_perm=dict(from_student=True, recorder='mix', data_idx=1),
             ))))

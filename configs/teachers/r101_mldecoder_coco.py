@@ -8,7 +8,8 @@
 # The backbone starts from torchvision's ImageNet-1k ResNet-101
 # (torchvision://resnet101), as the reference; mmpretrain's weights and the
 # file names are in configs/_base_/models/resnet_mldecoder.py. A local copy:
-#   --cfg-options model.backbone.init_cfg.checkpoint=/path/to/resnet101-63fe2227.pth
+#   --cfg-options \
+#       model.backbone.init_cfg.checkpoint=/path/to/resnet101-63fe2227.pth
 _base_ = [
     '../_base_/datasets/coco_224_l2d.py',
     '../_base_/models/resnet101_mldecoder.py',

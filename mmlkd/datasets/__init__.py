@@ -4,5 +4,7 @@ from .demo_shapes import DemoShapes
 from .nuswide import NUSWIDE
 from .transforms import MergeDifficultLabels
 
-__all__ = ['COCO_CATEGORIES', 'CocoMultiLabel', 'DemoShapes', 'NUSWIDE',
-           'MergeDifficultLabels']
+__all__ = [
+    'COCO_CATEGORIES', 'CocoMultiLabel', 'DemoShapes', 'NUSWIDE',
+    'MergeDifficultLabels'
+]

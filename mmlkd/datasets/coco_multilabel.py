@@ -9,20 +9,21 @@ from .utils import (check_file_names, check_image_files, check_not_empty,
                     load_json)
 
 # The 80 COCO categories in category-id order (ids 1..90 with gaps).
-COCO_CATEGORIES = (
-    'person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus', 'train',
-    'truck', 'boat', 'traffic light', 'fire hydrant', 'stop sign',
-    'parking meter', 'bench', 'bird', 'cat', 'dog', 'horse', 'sheep', 'cow',
-    'elephant', 'bear', 'zebra', 'giraffe', 'backpack', 'umbrella', 'handbag',
-    'tie', 'suitcase', 'frisbee', 'skis', 'snowboard', 'sports ball', 'kite',
-    'baseball bat', 'baseball glove', 'skateboard', 'surfboard',
-    'tennis racket', 'bottle', 'wine glass', 'cup', 'fork', 'knife', 'spoon',
-    'bowl', 'banana', 'apple', 'sandwich', 'orange', 'broccoli', 'carrot',
-    'hot dog', 'pizza', 'donut', 'cake', 'chair', 'couch', 'potted plant',
-    'bed', 'dining table', 'toilet', 'tv', 'laptop', 'mouse', 'remote',
-    'keyboard', 'cell phone', 'microwave', 'oven', 'toaster', 'sink',
-    'refrigerator', 'book', 'clock', 'vase', 'scissors', 'teddy bear',
-    'hair drier', 'toothbrush')
+COCO_CATEGORIES = ('person', 'bicycle', 'car', 'motorcycle', 'airplane', 'bus',
+                   'train', 'truck', 'boat', 'traffic light', 'fire hydrant',
+                   'stop sign', 'parking meter', 'bench', 'bird', 'cat', 'dog',
+                   'horse', 'sheep', 'cow', 'elephant', 'bear', 'zebra',
+                   'giraffe', 'backpack', 'umbrella', 'handbag', 'tie',
+                   'suitcase', 'frisbee', 'skis', 'snowboard', 'sports ball',
+                   'kite', 'baseball bat', 'baseball glove', 'skateboard',
+                   'surfboard', 'tennis racket', 'bottle', 'wine glass', 'cup',
+                   'fork', 'knife', 'spoon', 'bowl', 'banana', 'apple',
+                   'sandwich', 'orange', 'broccoli', 'carrot', 'hot dog',
+                   'pizza', 'donut', 'cake', 'chair', 'couch', 'potted plant',
+                   'bed', 'dining table', 'toilet', 'tv', 'laptop', 'mouse',
+                   'remote', 'keyboard', 'cell phone', 'microwave', 'oven',
+                   'toaster', 'sink', 'refrigerator', 'book', 'clock', 'vase',
+                   'scissors', 'teddy bear', 'hair drier', 'toothbrush')
 
 
 @DATASETS.register_module()
@@ -47,8 +48,8 @@ class CocoMultiLabel(MultiLabelDataset):
     * ``class_order='id'`` (default): COCO category-id order (``person``,
       ``bicycle``, ..., ``toothbrush``) as in ML-GCN / ASL; with the official
       file the categories are read from it, sorted by id.
-    * ``class_order='alphabetical'``: names sorted alphabetically (``airplane``,
-      ``apple``, ..., ``zebra``) as in the L2D reference code.
+    * ``class_order='alphabetical'``: names sorted alphabetically
+      (``airplane``, ``apple``, ..., ``zebra``) as in the L2D reference code.
 
     Passing ``classes`` (or ``metainfo=dict(classes=...)``) keeps only those
     classes, in that order (or sorted with ``'alphabetical'``). With the
@@ -108,8 +109,8 @@ class CocoMultiLabel(MultiLabelDataset):
                 raise ValueError(f'CocoMultiLabel: {path}: field {key!r} '
                                  'missing or not a list')
         try:
-            cats = sorted(((int(c['id']), str(c['name']))
-                           for c in ann['categories']))
+            cats = sorted(
+                ((int(c['id']), str(c['name'])) for c in ann['categories']))
             images = [(int(im['id']), str(im['file_name']))
                       for im in ann['images']]
         except (KeyError, TypeError, ValueError) as e:

@@ -1,4 +1,5 @@
-"""DemoShapes: a generated multi-label image dataset for CPU demos and tests."""
+"""DemoShapes: a generated multi-label image dataset for CPU demos and
+tests."""
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
@@ -26,8 +27,8 @@ def _shape_mask(shape: str, yy: np.ndarray, xx: np.ndarray, cy: float,
         return (dy <= r) & (np.abs(dx) <= (dy + r) * 0.55)
     if shape == 'plus':
         arm = max(r / 3.0, 1.0)
-        return ((np.abs(dx) <= arm) & (np.abs(dy) <= r)) | (
-            (np.abs(dy) <= arm) & (np.abs(dx) <= r))
+        return ((np.abs(dx) <= arm) &
+                (np.abs(dy) <= r)) | ((np.abs(dy) <= arm) & (np.abs(dx) <= r))
     raise ValueError(f'unknown shape {shape!r}')
 
 
@@ -59,15 +60,17 @@ def render_demo_image(rng: np.random.Generator,
     classes = rng.integers(0, len(CLASSES), n_obj)
     for k, cls in enumerate(classes):
         shape = SHAPES[cls // len(COLOURS)]
-        colour = np.array(list(COLOURS.values())[cls % len(COLOURS)],
-                          dtype=np.float32)
+        colour = np.array(
+            list(COLOURS.values())[cls % len(COLOURS)], dtype=np.float32)
         r = rng.uniform(0.11, 0.24) * size
         cy, cx = rng.uniform(r * 0.5, size - r * 0.5, 2)
         mask = _shape_mask(shape, yy, xx, cy, cx, r)
         img[mask] = colour + rng.normal(0, 14, 3)
         owner[mask] = k
     visible = np.bincount(owner[owner >= 0], minlength=n_obj)
-    labels = sorted({int(c) for c, v in zip(classes, visible) if v >= min_visible})
+    labels = sorted(
+        {int(c)
+         for c, v in zip(classes, visible) if v >= min_visible})
     return np.clip(img, 0, 255).astype(np.uint8), labels
 
 
@@ -91,7 +94,8 @@ class DemoShapes(MultiLabelDataset):
         img_size: side of the square images.
         seed: base seed; the split is mixed in.
         max_objects: at most this many shapes per image (at least one).
-        pipeline: mmpretrain transforms, normally ``[dict(type='PackInputs')]``.
+        pipeline: mmpretrain transforms, normally
+            ``[dict(type='PackInputs')]``.
     """
 
     METAINFO = {'classes': CLASSES}
@@ -112,7 +116,8 @@ class DemoShapes(MultiLabelDataset):
             raise ValueError(f'DemoShapes ({split}): num_images must be >= 1, '
                              f'got {num_images}: the dataset would be empty')
         if img_size < 16:
-            raise ValueError(f'DemoShapes: img_size must be >= 16, got {img_size}')
+            raise ValueError(
+                f'DemoShapes: img_size must be >= 16, got {img_size}')
         self.split = split
         self.num_images = num_images if num_images is not None else (
             2000 if split == 'train' else 500)
@@ -133,8 +138,11 @@ class DemoShapes(MultiLabelDataset):
             img, labels = render_demo_image(rng, self.img_size,
                                             self.max_objects)
             # render_demo_image draws RGB; stored BGR, as a file loads.
-            data_list.append(dict(img=np.ascontiguousarray(img[..., ::-1]),
-                                  gt_label=labels, sample_idx=idx))
+            data_list.append(
+                dict(
+                    img=np.ascontiguousarray(img[..., ::-1]),
+                    gt_label=labels,
+                    sample_idx=idx))
         return data_list
 
     def extra_repr(self) -> List[str]:

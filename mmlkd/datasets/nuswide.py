@@ -63,8 +63,8 @@ class NUSWIDE(MultiLabelDataset):
         self._user_classes = None
         classes = kwargs.pop('classes', None)
         if classes is not None or (metainfo or {}).get('classes'):
-            self._user_classes = list(classes if classes is not None else
-                                      metainfo['classes'])
+            self._user_classes = list(
+                classes if classes is not None else metainfo['classes'])
         super().__init__(
             ann_file=ann_file,
             data_root=data_root,
@@ -77,8 +77,10 @@ class NUSWIDE(MultiLabelDataset):
         backend = get_file_backend(path, enable_singleton=True)
         if not backend.exists(path):
             raise FileNotFoundError(f'NUSWIDE: {what} {path} not found')
-        return [ln.strip() for ln in backend.get_text(path).splitlines()
-                if ln.strip()]
+        return [
+            ln.strip() for ln in backend.get_text(path).splitlines()
+            if ln.strip()
+        ]
 
     def _read_labels(self, path: str, n_images: int) -> np.ndarray:
         tokens = self._read_lines(path, 'label file')
@@ -115,19 +117,23 @@ class NUSWIDE(MultiLabelDataset):
         tag = 'Train' if self.split == 'train' else 'Test'
         list_file = osp.join(self.data_root, 'ImageList',
                              f'{tag}Imagelist.txt')
-        names = [n.replace('\\', '/') for n in
-                 self._read_lines(list_file, 'image list')]
+        names = [
+            n.replace('\\', '/')
+            for n in self._read_lines(list_file, 'image list')
+        ]
         check_file_names('NUSWIDE', names, list_file)
         labels = np.stack([
             self._read_labels(
                 osp.join(self.data_root, 'TrainTestLabels',
-                         f'Labels_{c}_{tag}.txt'), len(names))
-            for c in classes
-        ], axis=1) if classes else np.zeros((len(names), 0), bool)
+                         f'Labels_{c}_{tag}.txt'), len(names)) for c in classes
+        ],
+                          axis=1) if classes else np.zeros(
+                              (len(names), 0), bool)
 
         data_list = [
-            dict(img_path=osp.join(self.img_prefix, name),
-                 gt_label=np.flatnonzero(row).tolist())
+            dict(
+                img_path=osp.join(self.img_prefix, name),
+                gt_label=np.flatnonzero(row).tolist())
             for name, row in zip(names, labels)
         ]
         if self.drop_empty:
@@ -136,8 +142,8 @@ class NUSWIDE(MultiLabelDataset):
                         ' (drop_empty=True)' if self.drop_empty else '')
         if self.check_files:
             if self.skip_missing:
-                backend = get_file_backend(self.img_prefix,
-                                           enable_singleton=True)
+                backend = get_file_backend(
+                    self.img_prefix, enable_singleton=True)
                 kept = [d for d in data_list if backend.exists(d['img_path'])]
                 if len(kept) < len(data_list):
                     MMLogger.get_current_instance().warning(

@@ -26,7 +26,9 @@ def load_json(path: str, who: str) -> Any:
             f'{who}: annotation file {path} is not valid JSON ({e})') from None
 
 
-def check_not_empty(who: str, data_list: List[Dict], source: str,
+def check_not_empty(who: str,
+                    data_list: List[Dict],
+                    source: str,
                     why: str = '') -> None:
     """Raise if the dataset has no samples (mmengine would fail later in
     numpy with "need at least one array to concatenate")."""
@@ -43,10 +45,10 @@ def check_image_files(who: str, data_list: List[Dict], source: str) -> None:
     """
     if not data_list:
         return
-    backend = get_file_backend(data_list[0]['img_path'],
-                               enable_singleton=True)
-    missing = [d['img_path'] for d in data_list
-               if not backend.exists(d['img_path'])]
+    backend = get_file_backend(data_list[0]['img_path'], enable_singleton=True)
+    missing = [
+        d['img_path'] for d in data_list if not backend.exists(d['img_path'])
+    ]
     if missing:
         raise FileNotFoundError(
             f'{who}: {len(missing)} of the {len(data_list)} images listed in '
@@ -54,8 +56,9 @@ def check_image_files(who: str, data_list: List[Dict], source: str) -> None:
             'data_prefix, or pass check_files=False')
     if type(backend).__name__ == 'LocalBackend':
         # A zero-byte file would fail mid-epoch inside cv2 without a name.
-        empty = [d['img_path'] for d in data_list
-                 if osp.getsize(d['img_path']) == 0]
+        empty = [
+            d['img_path'] for d in data_list if osp.getsize(d['img_path']) == 0
+        ]
         if empty:
             raise ValueError(
                 f'{who}: {len(empty)} of the images listed in {source} are '
@@ -71,8 +74,10 @@ def check_file_names(who: str, names: List[str], source: str) -> None:
     lists name images inside the dataset's image folder, so both are
     errors naming the entries.
     """
-    escaping = [n for n in names if osp.isabs(n) or
-                osp.normpath(n).split(osp.sep)[0] == '..']
+    escaping = [
+        n for n in names
+        if osp.isabs(n) or osp.normpath(n).split(osp.sep)[0] == '..'
+    ]
     if escaping:
         raise ValueError(
             f'{who}: {source}: {len(escaping)} file names are not inside the '
@@ -92,7 +97,8 @@ def check_file_names(who: str, names: List[str], source: str) -> None:
 
 
 def base_datasets(dataset: Any) -> Iterator[Any]:
-    """The datasets under mmengine's wrappers (Concat, Repeat, ClassBalanced)."""
+    """The datasets under mmengine's wrappers (Concat, Repeat,
+    ClassBalanced)."""
     inner = getattr(dataset, 'datasets', None)
     if isinstance(inner, (list, tuple)):
         for d in inner:

@@ -54,8 +54,8 @@ def check_checkpoint_file(path: str, option: str = '--resume') -> None:
 def _newest_complete(folder: str, broken: str) -> Optional[str]:
     """The most recently written checkpoint of ``folder`` that is complete."""
     import glob
-    found = sorted(glob.glob(osp.join(folder, '*.pth')), key=osp.getmtime,
-                   reverse=True)
+    found = sorted(
+        glob.glob(osp.join(folder, '*.pth')), key=osp.getmtime, reverse=True)
     for path in found:
         if osp.realpath(path) == osp.realpath(broken):
             continue
@@ -115,8 +115,7 @@ def resolve_auto_resume(cfg: Config) -> Optional[str]:
     if not named:
         return None
     path = named if osp.isabs(named) else osp.join(work_dir, named)
-    out_dir = cfg.get('default_hooks', {}).get('checkpoint', {}).get(
-        'out_dir')
+    out_dir = cfg.get('default_hooks', {}).get('checkpoint', {}).get('out_dir')
     if _inside(path, work_dir) or (out_dir and _inside(path, out_dir)):
         _check_recorded(path, record, osp.dirname(path))
         return path

@@ -66,8 +66,10 @@ class _FileOnlyFilter(logging.Filter):
 
 
 def _console_handlers(logger: logging.Logger):
-    return [h for h in logger.handlers if isinstance(h, logging.StreamHandler)
-            and not isinstance(h, logging.FileHandler)]
+    return [
+        h for h in logger.handlers if isinstance(h, logging.StreamHandler)
+        and not isinstance(h, logging.FileHandler)
+    ]
 
 
 @RUNNERS.register_module()
@@ -100,8 +102,8 @@ class LKDRunner(Runner):
         """mmengine's environment and config dump, to the log file only."""
         console = _console_handlers(self.logger)
         for handler in console:
-            if not any(isinstance(f, _FileOnlyFilter)
-                       for f in handler.filters):
+            if not any(
+                    isinstance(f, _FileOnlyFilter) for f in handler.filters):
                 handler.addFilter(_FileOnlyFilter())
         levels = [h.level for h in console]
         try:
@@ -150,8 +152,8 @@ class LKDRunner(Runner):
         self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
         model = self.model.module if is_model_wrapper(self.model) else \
             self.model
-        load_strictly(model, filename, what, checkpoint,
-                      revise_keys=revise_keys)
+        load_strictly(
+            model, filename, what, checkpoint, revise_keys=revise_keys)
         self._has_loaded = True
         self.logger.info(f'Load checkpoint from {filename}')
         return checkpoint

@@ -1,4 +1,5 @@
-"""Vectorised multi-label metrics: per-class AP and the CP/CR/CF1/OP/OR/OF1 family.
+"""Vectorised multi-label metrics: per-class AP and the CP/CR/CF1/OP/OR/OF1
+family.
 
 Definitions (docs/methods.md §5, as in ML-GCN, ASL and Query2Label):
 
@@ -42,8 +43,9 @@ def _as_tensor(x: ArrayLike, name: str) -> torch.Tensor:
                     f'{type(x).__name__}')
 
 
-def check_scores_targets(scores: ArrayLike,
-                         targets: ArrayLike) -> Tuple[torch.Tensor, torch.Tensor]:
+def check_scores_targets(
+        scores: ArrayLike,
+        targets: ArrayLike) -> Tuple[torch.Tensor, torch.Tensor]:
     """Validate and convert ``scores`` / ``targets`` to ``N x C`` tensors.
 
     Scores must be floating point without NaN; targets must hold only
@@ -116,7 +118,8 @@ _IGNORED = -2**31
 
 
 def _score_keys_numpy(s: np.ndarray) -> np.ndarray:
-    """``C x N`` int32 keys with the order and ties of ``s.T`` (scores ``N x C``)."""
+    """``C x N`` int32 keys with the order and ties of ``s.T`` (scores
+    ``N x C``)."""
     n, c = s.shape
     if s.dtype == np.float64:
         as32 = s.astype(np.float32)
@@ -208,7 +211,8 @@ def _ap_torch(s: torch.Tensor, t: torch.Tensor) -> torch.Tensor:
 
 
 def average_precision(scores: ArrayLike, targets: ArrayLike) -> ArrayLike:
-    """Per-class average precision, as scikit-learn's ``average_precision_score``.
+    """Per-class average precision, as scikit-learn's
+    ``average_precision_score``.
 
     Args:
         scores: ``N x C`` scores (higher = more confident), no NaN.
@@ -234,7 +238,9 @@ def average_precision(scores: ArrayLike, targets: ArrayLike) -> ArrayLike:
     s, t = check_scores_targets(scores, targets)
     n, c = s.shape
     if n == 0:
-        ap = torch.full((c, ), float('nan'), dtype=torch.float64,
+        ap = torch.full((c, ),
+                        float('nan'),
+                        dtype=torch.float64,
                         device=s.device)
     elif s.device.type == 'cpu':
         ap = torch.from_numpy(_ap_numpy(s.numpy(), t.numpy()))
@@ -283,8 +289,8 @@ def _counts(s: torch.Tensor,
             pred &= sn >= _kth_largest(s, topk).numpy()
         pos = tn == 1
         out = (np.count_nonzero(pred & pos, axis=0),
-               np.count_nonzero(pred & (tn == 0), axis=0),
-               np.count_nonzero(pos, axis=0))
+               np.count_nonzero(pred & (tn == 0),
+                                axis=0), np.count_nonzero(pos, axis=0))
         return tuple(torch.from_numpy(x).double() for x in out)
     pred = s >= thr
     if topk is not None:
@@ -294,12 +300,12 @@ def _counts(s: torch.Tensor,
             pos.sum(0).double())
 
 
-def multilabel_f1_scores(scores: ArrayLike,
-                         targets: ArrayLike,
-                         thr: float = 0.5,
-                         topk: Optional[int] = None,
-                         class_mask: Optional[ArrayLike] = None
-                         ) -> Dict[str, float]:
+def multilabel_f1_scores(
+        scores: ArrayLike,
+        targets: ArrayLike,
+        thr: float = 0.5,
+        topk: Optional[int] = None,
+        class_mask: Optional[ArrayLike] = None) -> Dict[str, float]:
     """CP, CR, CF1, OP, OR, OF1 (fractions in [0, 1]) at a score threshold.
 
     Args:

@@ -112,8 +112,9 @@ class MultiLabelMAP(BaseMetric):
                     f'values {np.unique(score)[:5].tolist()}')
             target[:] = score
         else:
-            raise KeyError('MultiLabelMAP: a data sample has neither '
-                           f'gt_label nor gt_score ({self._describe(sample, i)})')
+            raise KeyError(
+                'MultiLabelMAP: a data sample has neither '
+                f'gt_label nor gt_score ({self._describe(sample, i)})')
         if 'gt_label_difficult' in sample:
             # Same rule and policies as mmpretrain's ``VOCMetricMixin`` (the
             # tests compare the two). The mixin itself is not used: its
@@ -147,8 +148,8 @@ class MultiLabelMAP(BaseMetric):
                 self._describe(data_samples[i], i) for i in nan_rows[:3])
             raise ValueError(
                 f'MultiLabelMAP: NaN in pred_score of {len(nan_rows)} '
-                f'image(s) of this batch ({which}); the model output is broken '
-                '(diverged training or a bad checkpoint)')
+                f'image(s) of this batch ({which}); the model output is '
+                'broken (diverged training or a bad checkpoint)')
         scores = scores.numpy()
         num_classes = scores.shape[1]
         for i, sample in enumerate(data_samples):
@@ -172,8 +173,9 @@ class MultiLabelMAP(BaseMetric):
         if len(kinds) != 1 or next(iter(kinds))[1] != dtype:
             rows = [np.ascontiguousarray(r, dtype=dtype) for r in rows]
         # bytearray: a writable buffer (torch.from_numpy warns otherwise).
-        return np.frombuffer(bytearray(b''.join(rows)), dtype=dtype).reshape(
-            len(rows), sizes[0])
+        return np.frombuffer(
+            bytearray(b''.join(rows)),
+            dtype=dtype).reshape(len(rows), sizes[0])
 
     def compute_metrics(self, results: List[dict]) -> Dict[str, Any]:
         """Compute the metrics over all gathered samples."""
@@ -188,8 +190,8 @@ class MultiLabelMAP(BaseMetric):
         if n_eval < len(ap):
             names = (self.dataset_meta or {}).get('classes')
             left = np.flatnonzero(~evaluated).tolist()
-            shown = [names[i] for i in left] if names is not None and len(
-                names) == len(ap) else left
+            shown = [names[i] for i in left
+                     ] if names is not None and len(names) == len(ap) else left
             MMLogger.get_current_instance().warning(
                 f'MultiLabelMAP: {len(left)} of {len(ap)} classes have no '
                 f'positive among the {len(scores)} evaluated images and are '
@@ -198,13 +200,14 @@ class MultiLabelMAP(BaseMetric):
             suffix = '' if k is None else f'_top{k}'
             f1 = multilabel_f1_scores(
                 scores, targets, thr=self.thr, topk=k, class_mask=evaluated)
-            metrics.update(
-                {f'{name}{suffix}': value * 100
-                 for name, value in f1.items()})
+            metrics.update({
+                f'{name}{suffix}': value * 100
+                for name, value in f1.items()
+            })
         if self.topk_gt_f1:
             l2d = topk_gt_f1_scores(scores, targets)
-            metrics.update(OF1_topk_gt=l2d['OF1'] * 100,
-                           CF1_topk_gt=l2d['CF1'] * 100)
+            metrics.update(
+                OF1_topk_gt=l2d['OF1'] * 100, CF1_topk_gt=l2d['CF1'] * 100)
         if self.classwise:
             metrics['AP_classwise'] = (ap * 100).tolist()
         return metrics

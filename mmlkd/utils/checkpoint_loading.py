@@ -25,8 +25,8 @@ from typing import Any, Dict, List, Optional
 
 import torch
 
-from .errors import CheckpointError
 from .config_text import CONFIG_TEXT_FIELDS, unsafe_config_fields
+from .errors import CheckpointError
 
 CONVERTER = 'tools/model_converters/convert_kd_ckpt_to_student.py'
 DISTILL_PREFIXES = ('architecture.', 'teacher.', 'distiller.')
@@ -42,15 +42,15 @@ def _reason(exc: BaseException) -> str:
         return (f'it pickles {found.group(1)}, which the safe loader refuses '
                 '(checkpoints are read with weights_only=True: no code runs '
                 'from a checkpoint)')
-    kept = ' '.join(
-        ln.strip() for ln in text.splitlines() if ln.strip()
-        and 'weights_only' not in ln and 'file an issue' not in ln)[:200]
+    kept = ' '.join(ln.strip() for ln in text.splitlines()
+                    if ln.strip() and 'weights_only' not in ln
+                    and 'file an issue' not in ln)[:200]
     # torch reports a damaged file through many exception types, some with
     # a bare number (a zip offset or key) or an errno as their text; the
     # reason says what the file is, the detail follows.
     detail = f' [{type(exc).__name__}: {kept}]' if kept and not (
-        isinstance(exc, pickle.UnpicklingError) or 'central directory' in
-        text or 'PytorchStreamReader' in text) else ''
+        isinstance(exc, pickle.UnpicklingError) or 'central directory' in text
+        or 'PytorchStreamReader' in text) else ''
     return ('it is not a complete torch checkpoint (truncated, corrupt, '
             f'or not written by torch.save){detail}')
 
@@ -70,8 +70,8 @@ def read_checkpoint(path: str, what: str, mmap: bool = False) -> Dict:
     mmlkd.compat.apply()  # allow-lists the types mmengine checkpoints hold
     try:
         try:
-            ckpt = torch.load(path, map_location='cpu', weights_only=True,
-                              mmap=mmap)
+            ckpt = torch.load(
+                path, map_location='cpu', weights_only=True, mmap=mmap)
         except RuntimeError as e:
             if not (mmap and 'mmap can only be used' in str(e)):
                 raise
@@ -142,9 +142,9 @@ def _summarise(message: str) -> str:
     """Condense mmengine's strict-load error to the first keys at fault."""
     parts = []
     for label, pattern in (('unexpected keys', r'unexpected key in source '
-                            r'state_dict: (.*)'),
-                           ('missing keys', r'missing keys in source '
-                            r'state_dict: (.*)')):
+                            r'state_dict: (.*)'), ('missing keys',
+                                                   r'missing keys in source '
+                                                   r'state_dict: (.*)')):
         found = re.search(pattern, message)
         if found:
             keys = [k.strip() for k in found.group(1).split(',') if k.strip()]
@@ -154,8 +154,10 @@ def _summarise(message: str) -> str:
         r'checkpoint, the shape in current model is (torch\.Size\(\[.*?\]\))',
         message)
     if shapes:
-        shown = [f'{k} has shape {_shape(c)} in the checkpoint, '
-                 f'{_shape(m)} in the model' for k, c, m in shapes]
+        shown = [
+            f'{k} has shape {_shape(c)} in the checkpoint, '
+            f'{_shape(m)} in the model' for k, c, m in shapes
+        ]
         parts.append(f'{len(shapes)} shape mismatches: {_first(shown, 3)}')
     return '; '.join(parts) or message.strip()[:500]
 
@@ -191,9 +193,10 @@ def load_strictly(model: torch.nn.Module,
         ckpt = read_checkpoint(path, what)
     state = state_dict_of(ckpt)
     try:
-        _load_checkpoint_to_model(model, {'state_dict': dict(state)},
-                                  strict=True,
-                                  revise_keys=revise_keys or REVISE_KEYS)
+        _load_checkpoint_to_model(
+            model, {'state_dict': dict(state)},
+            strict=True,
+            revise_keys=revise_keys or REVISE_KEYS)
     except RuntimeError as e:
         keys = [re.sub(r'^module\.', '', k) for k in state]
         raise CheckpointError(
@@ -232,7 +235,9 @@ def build_for_check(model_cfg: Any, scope: str) -> torch.nn.Module:
         return MODELS.build(cfg)
 
 
-def check_fits(model_cfg: Any, path: str, what: str,
+def check_fits(model_cfg: Any,
+               path: str,
+               what: str,
                scope: str = 'mmpretrain') -> None:
     """``path`` loads strictly into the model ``model_cfg`` describes."""
     load_strictly(build_for_check(model_cfg, scope), path, what)

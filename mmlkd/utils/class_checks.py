@@ -37,8 +37,8 @@ def stored_classes(ckpt: Mapping) -> Optional[List[str]]:
     meta = ckpt.get('meta') if isinstance(ckpt, Mapping) else None
     dataset_meta = meta.get('dataset_meta') if isinstance(meta,
                                                           Mapping) else None
-    classes = dataset_meta.get('classes') if isinstance(
-        dataset_meta, Mapping) else None
+    classes = dataset_meta.get('classes') if isinstance(dataset_meta,
+                                                        Mapping) else None
     if classes is None:
         return None
     return [str(c) for c in classes]
@@ -74,8 +74,9 @@ def class_fields(cfg: Any = None) -> List[str]:
     if cfg is not None:
         from .config_checks import class_count_fields
         fields = list(class_count_fields(cfg))
-    return fields or ['model.data_preprocessor.num_classes',
-                      'model.head.num_classes']
+    return fields or [
+        'model.data_preprocessor.num_classes', 'model.head.num_classes'
+    ]
 
 
 def _fix(field: str, dataset: Any, ckpt_classes: Sequence[str],
@@ -130,9 +131,8 @@ def compare_classes(ckpt_classes: Optional[Sequence[str]],
     bad = mismatches(list(ckpt_classes), list(dataset_classes))
     if not bad:
         return None
-    kind = ('the same names in another order'
-            if sorted(ckpt_classes) == sorted(dataset_classes) else
-            'other class names')
+    kind = ('the same names in another order' if sorted(ckpt_classes)
+            == sorted(dataset_classes) else 'other class names')
     shown = '; '.join(f'{i}: {_shown(a)} vs {_shown(b)}'
                       for i, a, b in bad[:SHOWN])
     more = f' (and {len(bad) - SHOWN} more)' if len(bad) > SHOWN else ''
@@ -153,9 +153,9 @@ def _warn(text: Optional[str]) -> None:
         print_log(text, logger='current', level=logging.WARNING)
 
 
-def run_checkpoints(cfg: Any,
-                    load_from_what: Optional[str] = None
-                    ) -> List[Tuple[str, str]]:
+def run_checkpoints(
+        cfg: Any,
+        load_from_what: Optional[str] = None) -> List[Tuple[str, str]]:
     """``(what, path)`` of the local checkpoints a run of ``cfg`` reads.
 
     ``model.teacher_ckpt`` of a distillation, and ``load_from`` (named
@@ -169,8 +169,8 @@ def run_checkpoints(cfg: Any,
         out.append(('model.teacher_ckpt', teacher))
     path = cfg.get('load_from')
     if path and '://' not in str(path) and osp.isfile(path):
-        what = load_from_what or ('--resume' if cfg.get('resume') else
-                                  'load_from')
+        what = load_from_what or ('--resume'
+                                  if cfg.get('resume') else 'load_from')
         out.append((what, path))
     return out
 
@@ -239,7 +239,9 @@ def config_dataset_classes(dataset_cfg: Mapping) -> Optional[List[str]]:
     return classes
 
 
-def check_config_classes(cfg: Any, path: str, what: str,
+def check_config_classes(cfg: Any,
+                         path: str,
+                         what: str,
                          ckpt: Optional[Mapping] = None,
                          field: str = 'test_dataloader.dataset') -> None:
     """The checkpoint ``path`` against the classes ``cfg``'s ``field``

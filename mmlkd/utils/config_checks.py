@@ -33,8 +33,8 @@ def _num_classes(model_cfg: Any) -> Optional[int]:
 
 def is_distill_config(cfg: Config) -> bool:
     model = cfg.get('model', {})
-    return isinstance(model, dict) and 'teacher' in model and (
-        'architecture' in model)
+    return isinstance(model, dict) and 'teacher' in model and ('architecture'
+                                                               in model)
 
 
 def class_count_fields(cfg: Config) -> Dict[str, int]:
@@ -61,7 +61,8 @@ def class_count_fields(cfg: Config) -> Dict[str, int]:
 
 
 def check_class_counts(cfg: Config) -> None:
-    """Teacher, student and data preprocessor agree on the number of classes."""
+    """Teacher, student and data preprocessor agree on the number of
+    classes."""
     known = class_count_fields(cfg)
     if len(set(known.values())) > 1:
         listed = ', '.join(f'{k}={v}' for k, v in known.items())
@@ -81,15 +82,15 @@ def _teacher_pretrained(cfg: Config) -> bool:
     if not isinstance(teacher, dict):
         return False
     for init in (teacher.get('init_cfg'),
-                 (teacher.get('backbone') or {}).get('init_cfg')
-                 if isinstance(teacher.get('backbone'), dict) else None):
+                 (teacher.get('backbone') or {}).get('init_cfg') if isinstance(
+                     teacher.get('backbone'), dict) else None):
         if isinstance(init, dict) and init.get('type') == 'Pretrained':
             return True
     return False
 
 
-def check_teacher_checkpoint(cfg: Config, allow_random_teacher: bool = False
-                             ) -> None:
+def check_teacher_checkpoint(cfg: Config,
+                             allow_random_teacher: bool = False) -> None:
     """``model.teacher_ckpt`` is set, readable, and fits ``model.teacher``.
 
     The teacher is built from its config and the checkpoint loaded into it
@@ -130,11 +131,12 @@ def check_teacher_weights(teacher_cfg: Any, path: str) -> None:
 
     what = 'model.teacher_ckpt'
     ckpt = read_checkpoint(path, what, mmap=True)
-    load_strictly(build_for_check(teacher_cfg, 'mmpretrain'), path, what,
-                  ckpt)
-    bad = [k for k, t in state_dict_of(ckpt).items()
-           if isinstance(t, torch.Tensor) and t.is_floating_point()
-           and not bool(torch.isfinite(t).all())]
+    load_strictly(build_for_check(teacher_cfg, 'mmpretrain'), path, what, ckpt)
+    bad = [
+        k for k, t in state_dict_of(ckpt).items()
+        if isinstance(t, torch.Tensor) and t.is_floating_point()
+        and not bool(torch.isfinite(t).all())
+    ]
     if bad:
         raise ConfigError(
             f'{what}: {path!r} holds non-finite (NaN/inf) weights in '
@@ -234,8 +236,10 @@ def check_hook_args(cfg: Config) -> None:
         free = any(p.kind is p.VAR_KEYWORD for p in params.values())
         if free and not issubclass(cls, CheckpointHook):
             continue
-        named = [n for n, p in params.items() if n != 'self' and p.kind
-                 not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)]
+        named = [
+            n for n, p in params.items()
+            if n != 'self' and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
+        ]
         for key in hook:
             if key in ('type', 'priority', '_scope_') or key in named:
                 continue
@@ -303,16 +307,17 @@ def check_numbers(cfg: Config) -> None:
         for key in ('lr', 'weight_decay', 'eps', 'momentum'):
             if key in optimizer:
                 v = optimizer[key]
-                _need(f'optim_wrapper.optimizer.{key}', v,
-                      'a non-negative number' if key != 'lr' else
-                      'a positive number', _is_number(v) and
-                      (v > 0 if key == 'lr' else v >= 0))
+                _need(
+                    f'optim_wrapper.optimizer.{key}', v,
+                    'a non-negative number'
+                    if key != 'lr' else 'a positive number',
+                    _is_number(v) and (v > 0 if key == 'lr' else v >= 0))
         if 'betas' in optimizer:
             v = optimizer['betas']
-            _need('optim_wrapper.optimizer.betas', v,
-                  'two numbers in [0, 1)',
-                  isinstance(v, (list, tuple)) and len(v) == 2
-                  and all(_is_number(b) and 0 <= b < 1 for b in v))
+            _need(
+                'optim_wrapper.optimizer.betas', v, 'two numbers in [0, 1)',
+                isinstance(v, (list, tuple)) and len(v) == 2
+                and all(_is_number(b) and 0 <= b < 1 for b in v))
     paramwise = wrapper.get('paramwise_cfg') if isinstance(wrapper,
                                                            dict) else None
     for key in (paramwise or {}):
@@ -335,8 +340,10 @@ def check_numbers(cfg: Config) -> None:
                 _need(f'param_scheduler[{i}].{key}', v, 'a number',
                       _is_number(v))
     for field, v in _loss_weights(cfg.get('model') or {}, 'model'):
-        _need(field, v, 'a non-negative number (a negative weight '
-              'maximises the loss)', _is_number(v) and v >= 0)
+        _need(
+            field, v, 'a non-negative number (a negative weight '
+            'maximises the loss)',
+            _is_number(v) and v >= 0)
 
 
 def check_config(cfg: Config, allow_random_teacher: bool = False) -> None:
@@ -355,13 +362,17 @@ def runner_arguments() -> List[str]:
     import inspect
 
     from mmengine.runner import Runner
+
     # Runner.__init__ / from_cfg / wrap_model also read these from the
     # config itself; global_batch_size is read by mmlkd's launch.
-    extra = ['model_wrapper_cfg', 'compile', 'find_unused_parameters',
-             'activation_checkpointing', 'efficient_conv_bn_eval',
-             'runner_type', 'sync_bn', 'global_batch_size']
-    return [p for p in inspect.signature(Runner.__init__).parameters
-            if p != 'self'] + extra
+    extra = [
+        'model_wrapper_cfg', 'compile', 'find_unused_parameters',
+        'activation_checkpointing', 'efficient_conv_bn_eval', 'runner_type',
+        'sync_bn', 'global_batch_size'
+    ]
+    return [
+        p for p in inspect.signature(Runner.__init__).parameters if p != 'self'
+    ] + extra
 
 
 def check_cfg_option_keys(cfg: Config, options: Optional[Dict]) -> None:

@@ -20,10 +20,10 @@ from mmengine.config import Config
 CONFIG_TEXT_FIELDS = (
     ("meta['cfg']", lambda c: (c.get('meta') or {}).get('cfg')),
     ("meta['config']", lambda c: (c.get('meta') or {}).get('config')),
-    ("meta['distill_cfg']", lambda c: (c.get('meta') or {}).get('distill_cfg')),
-    ("message_hub['runtime_info']['cfg']",
-     lambda c: ((c.get('message_hub') or {}).get('runtime_info') or {}).get(
-         'cfg')),
+    ("meta['distill_cfg']", lambda c:
+     (c.get('meta') or {}).get('distill_cfg')),
+    ("message_hub['runtime_info']['cfg']", lambda c:
+     ((c.get('message_hub') or {}).get('runtime_info') or {}).get('cfg')),
 )
 
 

@@ -11,7 +11,7 @@ field, the dataset and its annotation file, the image.
 import logging
 import os
 import os.path as osp
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -20,8 +20,11 @@ from .class_checks import check_checkpoint_classes
 from .config_checks import class_count_fields
 from .errors import ConfigError
 
-LOOPS = {'train': 'train_dataloader', 'val': 'val_dataloader',
-         'test': 'test_dataloader'}
+LOOPS = {
+    'train': 'train_dataloader',
+    'val': 'val_dataloader',
+    'test': 'test_dataloader'
+}
 
 
 def _labels(info: Dict) -> List[int]:
@@ -38,8 +41,8 @@ def _entry(info: Dict, idx: int) -> str:
     return f'entry {idx} ({name})'
 
 
-def check_dataset_classes(dataset: Any, field: str,
-                          counts: Dict[str, int]) -> None:
+def check_dataset_classes(dataset: Any, field: str, counts: Dict[str,
+                                                                 int]) -> None:
     """``dataset`` has the model's class count and no label beyond it.
 
     ``counts`` maps config fields to their ``num_classes`` (all equal, as
@@ -81,9 +84,10 @@ def check_dataset_classes(dataset: Any, field: str,
 LARGE_IMAGE_PIXELS = 50_000_000
 
 
-def _image_problem(path: str, read: bool,
-                   large: Optional[List[Tuple[str, str]]] = None
-                   ) -> Optional[str]:
+def _image_problem(
+        path: str,
+        read: bool,
+        large: Optional[List[Tuple[str, str]]] = None) -> Optional[str]:
     from mmengine.fileio import get, get_file_backend
     backend = get_file_backend(path, enable_singleton=True)
     local = type(backend).__name__ == 'LocalBackend'
@@ -114,8 +118,7 @@ def _image_problem(path: str, read: bool,
     return None
 
 
-def find_bad_images(dataset: Any, read: bool = False
-                    ) -> List[Tuple[str, str]]:
+def find_bad_images(dataset: Any, read: bool = False) -> List[Tuple[str, str]]:
     """Every image of ``dataset`` that is missing, zero-byte or (with
     ``read``) undecodable or empty, as ``(path, problem)``.
 
@@ -151,12 +154,15 @@ def find_bad_images(dataset: Any, read: bool = False
             f'{LARGE_IMAGE_PIXELS // 1_000_000} million pixels, e.g. {shown}: '
             'each costs hundreds of MB to decode in every data worker; '
             'consider tools/dataset_converters/preresize_images.py',
-            logger='current', level=logging.WARNING)
+            logger='current',
+            level=logging.WARNING)
     return bad
 
 
-def report_bad_images(bad: Sequence[Tuple[str, str]], field: str,
-                      dataset: Any, work_dir: Optional[str] = None) -> None:
+def report_bad_images(bad: Sequence[Tuple[str, str]],
+                      field: str,
+                      dataset: Any,
+                      work_dir: Optional[str] = None) -> None:
     """Raise naming every bad image (the full list also goes to a file)."""
     if not bad:
         return
@@ -171,8 +177,8 @@ def report_bad_images(bad: Sequence[Tuple[str, str]], field: str,
     shown = lines[:100]
     more = [f'... and {len(lines) - 100} more'] if len(lines) > 100 else []
     raise ConfigError(
-        f'{field}: {len(bad)} bad images in {describe(dataset)}{listing}:\n'
-        + '\n'.join(shown + more))
+        f'{field}: {len(bad)} bad images in {describe(dataset)}{listing}:\n' +
+        '\n'.join(shown + more))
 
 
 def _build_loop(runner: Any, loop: str) -> Any:
@@ -183,13 +189,16 @@ def _build_loop(runner: Any, loop: str) -> Any:
         if 'need at least one array to concatenate' not in str(e):
             raise
         ds_cfg = (runner.cfg.get(field) or {}).get('dataset', {})
-        shown = {k: ds_cfg.get(k) for k in ('type', 'data_root', 'ann_file')
-                 if ds_cfg.get(k)}
+        shown = {
+            k: ds_cfg.get(k)
+            for k in ('type', 'data_root', 'ann_file') if ds_cfg.get(k)
+        }
         raise ConfigError(f'{field}.dataset is empty: {shown} yields no '
                           'samples') from None
 
 
-def check_data(runner: Any, loops: Sequence[str] = ('train', 'val'),
+def check_data(runner: Any,
+               loops: Sequence[str] = ('train', 'val'),
                read_images: bool = False,
                load_from_what: Optional[str] = None) -> None:
     """Build the dataloaders of ``loops`` and check their datasets.
@@ -218,5 +227,6 @@ def check_data(runner: Any, loops: Sequence[str] = ('train', 'val'),
         built_datasets.append((f'{field}.dataset', dataset))
     check_checkpoint_classes(cfg, built_datasets, load_from_what)
     for field, dataset in built_datasets:
-        report_bad_images(find_bad_images(dataset, read_images), field,
-                          dataset, cfg.get('work_dir'))
+        report_bad_images(
+            find_bad_images(dataset, read_images), field, dataset,
+            cfg.get('work_dir'))

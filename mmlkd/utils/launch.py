@@ -29,7 +29,8 @@ def add_common_args(parser: argparse.ArgumentParser) -> None:
 
 
 def load_config(path: str, args: argparse.Namespace) -> Config:
-    """Parse a config with mmlkd's fixes applied and the CLI overrides merged."""
+    """Parse a config with mmlkd's fixes applied and the CLI overrides
+    merged."""
     import mmlkd.compat
     mmlkd.compat.apply()  # before parsing: `mmpretrain::` bases need it
     if not os.path.isfile(path):
@@ -88,8 +89,8 @@ def dist_timeout(cfg: Config) -> datetime.timedelta:
     A stopped or dead worker leaves the others waiting in a collective;
     after this long they fail with an error instead of hanging.
     """
-    seconds = (cfg.get('env_cfg') or {}).get('dist_cfg', {}).get(
-        'timeout', 1800)
+    seconds = (cfg.get('env_cfg') or {}).get('dist_cfg',
+                                             {}).get('timeout', 1800)
     if isinstance(seconds, bool) or not isinstance(seconds, (int, float)) \
             or seconds <= 0:
         raise ValueError('env_cfg.dist_cfg.timeout must be a positive number '

@@ -113,8 +113,9 @@ def resolve_batch(cfg: Config, world_size: int) -> BatchPlan:
                          PER_PROCESS_BATCH)
     global_batch = _positive_int(global_batch, GLOBAL_BATCH)
     if global_batch % world_size:
-        divisors = [n for n in range(1, global_batch + 1)
-                    if global_batch % n == 0]
+        divisors = [
+            n for n in range(1, global_batch + 1) if global_batch % n == 0
+        ]
         raise ConfigError(
             f'{GLOBAL_BATCH}={global_batch} does not divide into '
             f'{world_size} processes; use a number of processes among '
@@ -200,7 +201,8 @@ def sync_bn_without_cuda(cfg: Config, cuda_available: bool,
     # would lose what it adds. (The wrapper is looked up by its registered
     # name: importing mmlkd.engine here would close an import circle.)
     if MODEL_WRAPPERS.get(wtype) not in (
-            MMDistributedDataParallel, MODEL_WRAPPERS.get(CPU_SYNC_BN_WRAPPER)):
+            MMDistributedDataParallel,
+            MODEL_WRAPPERS.get(CPU_SYNC_BN_WRAPPER)):
         raise ConfigError(
             f'sync_bn={mode!r} on {world_size} CPU processes needs '
             f'{CPU_SYNC_BN_WRAPPER} (torch.nn.SyncBatchNorm needs GPU '
@@ -296,8 +298,8 @@ class RecipeCard:
             rows.append(('iterations', 'per epoch: unknown until the '
                          'dataset is loaded'))
         rows.append(('train data', _kw(self.dataset)))
-        rows.append(('train pipeline', ' -> '.join(
-            _transform(t) for t in self.train_pipeline)))
+        rows.append(('train pipeline',
+                     ' -> '.join(_transform(t) for t in self.train_pipeline)))
         if self.input_mean is not None:
             rows.append(('input scaling', f'(x - {list(self.input_mean)}) / '
                          f'{list(self.input_std)}'))
@@ -319,8 +321,8 @@ class RecipeCard:
         for i, note in enumerate(self.notes):
             rows.append(('notes' if i == 0 else '', note))
         width = max(len(k) for k, _ in rows)
-        return [f'Recipe card of {self.config}'] + [
-            f'  {k:<{width}}  {v}' for k, v in rows]
+        return [f'Recipe card of {self.config}'
+                ] + [f'  {k:<{width}}  {v}' for k, v in rows]
 
     def text(self) -> str:
         return '\n'.join(self.lines())
@@ -334,10 +336,12 @@ class RecipeCard:
         rows = []
         wd = opt.get('weight_decay', 0.0)
         if wd:
-            spared = [what for key, what in (
-                ('norm_decay_mult', 'norm'), ('bias_decay_mult', 'bias'),
-                ('flat_decay_mult', '1-D'))
-                      if self.paramwise_cfg.get(key) == 0]
+            spared = [
+                what for key, what in (('norm_decay_mult',
+                                        'norm'), ('bias_decay_mult', 'bias'),
+                                       ('flat_decay_mult', '1-D'))
+                if self.paramwise_cfg.get(key) == 0
+            ]
             coupled = 'decoupled' if kind.endswith('W') else 'coupled L2'
             rows.append(('weight decay', f'{_num(wd)} ({coupled}), 0 on '
                          f'{", ".join(spared)} parameters' if spared else
@@ -347,11 +351,13 @@ class RecipeCard:
         adam = 'Adam' in kind
         if adam:
             eps = opt.get('eps')
-            rows.append(('eps', '1e-08 (torch default)' if eps is None else
-                         _num(eps)))
+            rows.append(
+                ('eps', '1e-08 (torch default)' if eps is None else _num(eps)))
         label = 'beta1' if adam else 'momentum'
-        cyclers = [s for s in self.schedulers
-                   if str(s.get('type', '')).endswith('Momentum')]
+        cyclers = [
+            s for s in self.schedulers
+            if str(s.get('type', '')).endswith('Momentum')
+        ]
         if cyclers:
             s = cyclers[0]
             per = ('per iteration' if s.get('convert_to_iter_based')
@@ -372,8 +378,7 @@ class RecipeCard:
 
 
 def _num(x: Any) -> str:
-    return 'n/a' if x is None else f'{x:g}' if isinstance(x, float) else str(
-        x)
+    return 'n/a' if x is None else f'{x:g}' if isinstance(x, float) else str(x)
 
 
 def _plain(value: Any) -> Any:
@@ -423,8 +428,9 @@ def iters_per_epoch(cfg: Config, plan: BatchPlan,
     """
     loader = cfg.get('train_dataloader') or {}
     sampler = loader.get('sampler') or {}
-    if dataset_size is None or not str(sampler.get('type', '')).endswith(
-            'DefaultSampler') or not sampler.get('round_up', True):
+    if dataset_size is None or not str(sampler.get(
+            'type', '')).endswith('DefaultSampler') or not sampler.get(
+                'round_up', True):
         return None
     per_rank = math.ceil(dataset_size / plan.world_size)
     if loader.get('drop_last', False):
@@ -469,21 +475,22 @@ def build_recipe_card(cfg: Config,
     model = cfg.get('model') or {}
     student = _student(model)
     head = student.get('head') or {}
-    pre = (model.get('data_preprocessor') or cfg.get('data_preprocessor')
-           or {})
+    pre = (
+        model.get('data_preprocessor') or cfg.get('data_preprocessor') or {})
     distiller = model.get('distiller') or {}
     mean = pre.get('mean')
     return RecipeCard(
         config=config_name,
         plan=plan,
-        sync_bn=cfg.get('sync_bn') or (
-            'CPUSyncBatchNorm' if (cfg.get('model_wrapper_cfg') or {}).get(
-                'type') == CPU_SYNC_BN_WRAPPER else None),
+        sync_bn=cfg.get('sync_bn')
+        or ('CPUSyncBatchNorm' if
+            (cfg.get('model_wrapper_cfg')
+             or {}).get('type') == CPU_SYNC_BN_WRAPPER else None),
         optimizer=optim,
         lr=lr,
         lr_scale=ratio,
-        base_batch_size=(cfg.get('auto_scale_lr') or {}).get(
-            'base_batch_size'),
+        base_batch_size=(cfg.get('auto_scale_lr')
+                         or {}).get('base_batch_size'),
         schedulers=[_plain(s) for s in _schedulers(cfg)],
         max_epochs=train_cfg.get('max_epochs'),
         max_iters=train_cfg.get('max_iters'),
@@ -501,13 +508,13 @@ def build_recipe_card(cfg: Config,
         teacher_ckpt=model.get('teacher_ckpt'),
         init_weights=_init_weights(student),
         differences=[
-            str(d) for key in ('reference_differences',
-                               'pair_reference_differences')
+            str(d)
+            for key in ('reference_differences', 'pair_reference_differences')
             for d in (cfg.get(key) or [])
         ],
         notes=list(notes or []),
-        paramwise_cfg=_plain((cfg.get('optim_wrapper') or {}).get(
-            'paramwise_cfg') or {}),
+        paramwise_cfg=_plain(
+            (cfg.get('optim_wrapper') or {}).get('paramwise_cfg') or {}),
     )
 
 

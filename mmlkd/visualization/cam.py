@@ -11,8 +11,9 @@ from mmlkd.models.recorders import CAMInputsRecorder
 
 
 @torch.no_grad()
-def class_activation_maps(model: torch.nn.Module, inputs: torch.Tensor
-                          ) -> Tuple[torch.Tensor, torch.Tensor]:
+def class_activation_maps(
+        model: torch.nn.Module,
+        inputs: torch.Tensor) -> Tuple[torch.Tensor, torch.Tensor]:
     """CAMs ``C x h x w`` and sigmoid scores ``C`` of one packed image.
 
     ``inputs`` is a pipeline's ``CHW`` output; the model's data preprocessor
@@ -34,7 +35,8 @@ def class_activation_maps(model: torch.nn.Module, inputs: torch.Tensor
     return cams[0].float().cpu(), torch.sigmoid(logits[0].float()).cpu()
 
 
-def overlay_cam(image: np.ndarray, cam: torch.Tensor,
+def overlay_cam(image: np.ndarray,
+                cam: torch.Tensor,
                 alpha: float = 0.45) -> np.ndarray:
     """One class's CAM (``h x w``) as a jet heat map over an RGB image.
 
@@ -48,8 +50,13 @@ def overlay_cam(image: np.ndarray, cam: torch.Tensor,
                          f'{tuple(cam.shape)}')
     # Upsampled here (bilinear, as draw_featmap would) so that draw_featmap
     # does not warn about the size difference on every call.
-    heat = F.interpolate(cam[None, None].float(), size=image.shape[:2],
-                         mode='bilinear', align_corners=False)[0]
+    heat = F.interpolate(
+        cam[None, None].float(),
+        size=image.shape[:2],
+        mode='bilinear',
+        align_corners=False)[0]
     return Visualizer.draw_featmap(
-        heat, np.ascontiguousarray(image, dtype=np.uint8),
-        channel_reduction='squeeze_mean', alpha=alpha)
+        heat,
+        np.ascontiguousarray(image, dtype=np.uint8),
+        channel_reduction='squeeze_mean',
+        alpha=alpha)

@@ -41,8 +41,8 @@ def _declared(dataset_cfg) -> Optional[List[str]]:
     return [str(c) for c in classes] if classes else None
 
 
-def config_classes(cfg, num_classes: Optional[int] = None
-                   ) -> Optional[List[str]]:
+def config_classes(cfg,
+                   num_classes: Optional[int] = None) -> Optional[List[str]]:
     """Classes a config's test (else val, train) dataset declares.
 
     Falls back to the dataset type's ``METAINFO`` only when it has
@@ -67,9 +67,10 @@ def config_classes(cfg, num_classes: Optional[int] = None
     return None
 
 
-def class_names(num_classes: int, checkpoint: Optional[str] = None,
-                cfg=None, what: str = 'class names'
-                ) -> Tuple[List[str], str]:
+def class_names(num_classes: int,
+                checkpoint: Optional[str] = None,
+                cfg=None,
+                what: str = 'class names') -> Tuple[List[str], str]:
     """``num_classes`` names and where they came from.
 
     The checkpoint's stored classes first, then the config's; indices when
@@ -77,10 +78,10 @@ def class_names(num_classes: int, checkpoint: Optional[str] = None,
     error (the wrong checkpoint or config).
     """
     for source, names in (
-            (f'checkpoint {checkpoint}',
-             checkpoint_classes(checkpoint) if checkpoint else None),
-            ('config', config_classes(cfg, num_classes)
-             if cfg is not None else None)):
+        (f'checkpoint {checkpoint}',
+         checkpoint_classes(checkpoint) if checkpoint else None),
+        ('config',
+         config_classes(cfg, num_classes) if cfg is not None else None)):
         if names is None:
             continue
         if len(names) != num_classes:

@@ -30,21 +30,21 @@ import torch
 from torch.nn.modules.batchnorm import _BatchNorm
 
 import mmlkd  # noqa: F401  (registers the losses)
-from mmlkd.evaluation.functional import (average_precision,
-                                         multilabel_f1_scores)
-from mmlkd.models.losses import (CAMDistillLoss, CLKDLoss, LEDLoss,
-                                 MLDLoss)
+from mmlkd.evaluation.functional import average_precision, multilabel_f1_scores
+from mmlkd.models.losses import CAMDistillLoss, CLKDLoss, LEDLoss, MLDLoss
 from mmlkd_testing import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, 'tools', 'benchmark'))
 import distill_overhead  # noqa: E402
 
-CUDA = pytest.param(
-    ('cuda', torch.float16),
-    marks=[pytest.mark.cuda,
-           pytest.mark.skipif(not torch.cuda.is_available(),
-                              reason='needs a CUDA GPU')],
-    id='cuda-float16')
+CUDA = pytest.param(('cuda', torch.float16),
+                    marks=[
+                        pytest.mark.cuda,
+                        pytest.mark.skipif(
+                            not torch.cuda.is_available(),
+                            reason='needs a CUDA GPU')
+                    ],
+                    id='cuda-float16')
 CPU = pytest.param(('cpu', torch.bfloat16), id='cpu-bfloat16')
 LOSS_RTOL = {torch.float16: 1e-2, torch.bfloat16: 5e-2}
 STEP_RTOL = {torch.float16: 2e-2, torch.bfloat16: 1e-1}
@@ -107,15 +107,20 @@ def _l2d_step(device, amp_dtype, algorithm, data):
     algorithm = algorithm.to(device)
     algorithm.zero_grad()
     batch = algorithm.data_preprocessor(data, True)
-    with torch.autocast(device_type=device, dtype=amp_dtype or torch.float32,
-                        enabled=amp_dtype is not None):
+    with torch.autocast(
+            device_type=device,
+            dtype=amp_dtype or torch.float32,
+            enabled=amp_dtype is not None):
         losses = algorithm.loss(batch['inputs'], batch['data_samples'])
     total = sum(v for k, v in losses.items() if 'loss' in k)
     total.backward()
-    grads = [p.grad for p in algorithm.student.parameters()
-             if p.grad is not None]
-    return ({k: float(v.detach()) for k, v in losses.items() if 'loss' in k},
-            algorithm.distiller, grads)
+    grads = [
+        p.grad for p in algorithm.student.parameters() if p.grad is not None
+    ]
+    return ({
+        k: float(v.detach())
+        for k, v in losses.items() if 'loss' in k
+    }, algorithm.distiller, grads)
 
 
 def _record(distiller, side, name, idx=None):
@@ -181,17 +186,20 @@ def test_l2d_step_under_amp_equals_float32_cpu(where):
     # ... and LED on them is what float32 computes on the CPU from them.
     led = got_d.distill_losses['loss_led']
     y = _record(got_d, 'student', 'gt', 1).cpu()
-    led_fp32 = led(_record(got_d, 'student', 'emb').detach().float().cpu(),
-                   _record(got_d, 'teacher', 'emb').float().cpu(), y)
-    assert got['distill.loss_led'] == pytest.approx(float(led_fp32),
-                                                    rel=1e-4)
+    led_fp32 = led(
+        _record(got_d, 'student', 'emb').detach().float().cpu(),
+        _record(got_d, 'teacher', 'emb').float().cpu(), y)
+    assert got['distill.loss_led'] == pytest.approx(float(led_fp32), rel=1e-4)
     # mmrazor runs a frozen teacher under no_grad: nothing it recorded
     # keeps a graph alive.
-    records = [r.data_buffer for r in
-               got_d.teacher_recorders.recorders.values()]
-    flat = [t for buf in records for item in buf
-            for t in (item if isinstance(item, (tuple, list)) else [item])
-            if isinstance(t, torch.Tensor)]
+    records = [
+        r.data_buffer for r in got_d.teacher_recorders.recorders.values()
+    ]
+    flat = [
+        t for buf in records for item in buf
+        for t in (item if isinstance(item, (tuple, list)) else [item])
+        if isinstance(t, torch.Tensor)
+    ]
     assert flat and not any(t.requires_grad for t in flat)
 
 
@@ -207,10 +215,10 @@ def test_metric_on_cuda_equals_cpu():
     ap_cpu = average_precision(s, t)
     ap_cuda = average_precision(s.cuda(), t.cuda())
     assert ap_cuda.is_cuda
-    np.testing.assert_allclose(ap_cuda.cpu().numpy(), ap_cpu.numpy(),
-                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        ap_cuda.cpu().numpy(), ap_cpu.numpy(), rtol=0, atol=1e-9)
     f1_cpu = multilabel_f1_scores(s, t)
     f1_cuda = multilabel_f1_scores(s.cuda(), t.cuda())
     for k in f1_cpu:
-        np.testing.assert_allclose(float(f1_cuda[k]), float(f1_cpu[k]),
-                                   rtol=0, atol=1e-9, err_msg=k)
+        np.testing.assert_allclose(
+            float(f1_cuda[k]), float(f1_cpu[k]), rtol=0, atol=1e-9, err_msg=k)

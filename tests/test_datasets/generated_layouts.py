@@ -9,8 +9,8 @@ import numpy as np
 
 def write_image(path: str, seed: int = 0) -> None:
     os.makedirs(osp.dirname(path), exist_ok=True)
-    img = np.random.default_rng(seed).integers(0, 255, (12, 16, 3),
-                                               dtype=np.uint8)
+    img = np.random.default_rng(seed).integers(
+        0, 255, (12, 16, 3), dtype=np.uint8)
     cv2.imwrite(path, img)
 
 
@@ -25,11 +25,22 @@ def coco_instances(images=COCO_IMAGES, cats=COCO_CATS) -> dict:
     for img_id, cat_ids in images.items():
         for cid in cat_ids:
             k += 1
-            anns.append(dict(id=k, image_id=img_id, category_id=cid,
-                             bbox=[0, 0, 4, 4], area=16, iscrowd=0))
+            anns.append(
+                dict(
+                    id=k,
+                    image_id=img_id,
+                    category_id=cid,
+                    bbox=[0, 0, 4, 4],
+                    area=16,
+                    iscrowd=0))
     return dict(
-        images=[dict(id=i, file_name=f'COCO_val2014_{i:012d}.jpg', width=16,
-                     height=12) for i in images],
+        images=[
+            dict(
+                id=i,
+                file_name=f'COCO_val2014_{i:012d}.jpg',
+                width=16,
+                height=12) for i in images
+        ],
         annotations=anns,
         categories=[dict(id=i, name=n, supercategory='x') for i, n in cats])
 
@@ -50,8 +61,8 @@ def coco_root(tmp_path):
 NUS_CONCEPTS = ['airport', 'animal', 'beach']
 # split -> list of (windows-style path, labels per concept)
 NUS_IMAGES = {
-    'Train': [('actor\\0001_1.jpg', [1, 0, 1]), ('beach\\0002_2.jpg',
-                                                 [0, 0, 1]),
+    'Train': [('actor\\0001_1.jpg', [1, 0,
+                                     1]), ('beach\\0002_2.jpg', [0, 0, 1]),
               ('zoo\\0003_3.jpg', [0, 0, 0])],
     'Test': [('zoo\\0004_4.jpg', [0, 1, 0]), ('sea\\0005_5.jpg', [1, 1, 1])],
 }
@@ -64,11 +75,12 @@ def nus_root(tmp_path):
     (root / 'Concepts81.txt').write_text('\n'.join(NUS_CONCEPTS) + '\n')
     for tag, items in NUS_IMAGES.items():
         # official files end lines with \r\n and pad labels with a space
-        (root / 'ImageList' / f'{tag}Imagelist.txt').write_text(
-            ''.join(f'{p}\r\n' for p, _ in items))
+        (root / 'ImageList' / f'{tag}Imagelist.txt').write_text(''.join(
+            f'{p}\r\n' for p, _ in items))
         for c, concept in enumerate(NUS_CONCEPTS):
-            (root / 'TrainTestLabels' / f'Labels_{concept}_{tag}.txt'
-             ).write_text(''.join(f'{lab[c]} \n' for _, lab in items))
+            (root / 'TrainTestLabels' /
+             f'Labels_{concept}_{tag}.txt').write_text(''.join(
+                 f'{lab[c]} \n' for _, lab in items))
         for k, (p, _) in enumerate(items):
             write_image(str(root / 'Flickr' / p.replace('\\', '/')), k)
     return root
@@ -77,10 +89,14 @@ def nus_root(tmp_path):
 VOC_CLASSES_USED = ['aeroplane', 'bicycle', 'bird', 'dog']
 # image id -> list of (class name, difficult)
 VOC_IMAGES = {
-    'trainval': {'000005': [('dog', 0), ('bird', 1)],
-                 '000007': [('bicycle', 0)]},
-    'test': {'000001': [('aeroplane', 0), ('aeroplane', 1), ('bird', 1)],
-             '000002': [('bicycle', 0), ('dog', 0)]},
+    'trainval': {
+        '000005': [('dog', 0), ('bird', 1)],
+        '000007': [('bicycle', 0)]
+    },
+    'test': {
+        '000001': [('aeroplane', 0), ('aeroplane', 1), ('bird', 1)],
+        '000002': [('bicycle', 0), ('dog', 0)]
+    },
 }
 
 
@@ -89,8 +105,8 @@ def voc_root(tmp_path):
     os.makedirs(root / 'ImageSets' / 'Main')
     os.makedirs(root / 'Annotations')
     for split, imgs in VOC_IMAGES.items():
-        (root / 'ImageSets' / 'Main' / f'{split}.txt').write_text(
-            '\n'.join(imgs) + '\n')
+        (root / 'ImageSets' / 'Main' /
+         f'{split}.txt').write_text('\n'.join(imgs) + '\n')
         for k, (img_id, objs) in enumerate(imgs.items()):
             body = ''.join(
                 f'<object><name>{n}</name><difficult>{d}</difficult></object>'

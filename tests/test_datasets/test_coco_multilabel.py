@@ -8,14 +8,19 @@ from mmpretrain.models import ClsDataPreprocessor
 
 from mmlkd.datasets import COCO_CATEGORIES, CocoMultiLabel
 
-PIPE = [dict(type='LoadImageFromFile'), dict(type='Resize', scale=(8, 8)),
-        dict(type='PackInputs')]
+PIPE = [
+    dict(type='LoadImageFromFile'),
+    dict(type='Resize', scale=(8, 8)),
+    dict(type='PackInputs')
+]
 
 
 def build(root, ann='annotations/instances_val2014.json', **kw):
     return CocoMultiLabel(
-        ann_file=ann, data_root=str(root),
-        data_prefix=dict(img_path='val2014/'), **kw)
+        ann_file=ann,
+        data_root=str(root),
+        data_prefix=dict(img_path='val2014/'),
+        **kw)
 
 
 def test_official_format_id_order(coco_root):
@@ -47,20 +52,23 @@ def test_alphabetical_keep_empty_and_subset(coco_root):
 
 def test_list_format(coco_root):
     items = [
-        dict(file_name='COCO_val2014_000000000001.jpg', labels=['dog',
-                                                                 'person']),
+        dict(
+            file_name='COCO_val2014_000000000001.jpg',
+            labels=['dog', 'person']),
         dict(file_name='COCO_val2014_000000000002.jpg', labels=[0, 79]),
         dict(file_name='COCO_val2014_000000000004.jpg', labels=[]),
     ]
     (coco_root / 'list.json').write_text(json.dumps(items))
     ds = build(coco_root, ann='list.json')
     assert ds.CLASSES == COCO_CATEGORIES and len(ds.CLASSES) == 80
-    assert [ds.get_cat_ids(i) for i in range(len(ds))] == [
-        [0, COCO_CATEGORIES.index('dog')], [0, 79]]
+    assert [ds.get_cat_ids(i)
+            for i in range(len(ds))] == [[0, COCO_CATEGORIES.index('dog')],
+                                         [0, 79]]
     ds = build(coco_root, ann='list.json', class_order='alphabetical')
     assert ds.CLASSES[:3] == ('airplane', 'apple', 'backpack')
     assert ds.get_cat_ids(0) == sorted(
-        [ds.CLASSES.index('dog'), ds.CLASSES.index('person')])
+        [ds.CLASSES.index('dog'),
+         ds.CLASSES.index('person')])
 
 
 def test_bad_inputs_are_named(coco_root):
@@ -69,13 +77,19 @@ def test_bad_inputs_are_named(coco_root):
     (coco_root / 'bad.json').write_text('{"images": [')
     with pytest.raises(ValueError, match='bad.json is not valid JSON'):
         build(coco_root, ann='bad.json')
-    (coco_root / 'l.json').write_text(json.dumps(
-        [dict(file_name='COCO_val2014_000000000001.jpg', labels=[80])]))
-    with pytest.raises(ValueError, match=r"000001.jpg' has label 80 out of "
-                       r'range \[0, 80\)'):
+    (coco_root / 'l.json').write_text(
+        json.dumps(
+            [dict(file_name='COCO_val2014_000000000001.jpg', labels=[80])]))
+    with pytest.raises(
+            ValueError,
+            match=r"000001.jpg' has label 80 out of "
+            r'range \[0, 80\)'):
         build(coco_root, ann='l.json')
-    (coco_root / 'l.json').write_text(json.dumps(
-        [dict(file_name='COCO_val2014_000000000001.jpg', labels=['unicorn'])]))
+    (coco_root / 'l.json').write_text(
+        json.dumps([
+            dict(
+                file_name='COCO_val2014_000000000001.jpg', labels=['unicorn'])
+        ]))
     with pytest.raises(ValueError, match="label 'unicorn', not one of"):
         build(coco_root, ann='l.json')
     (coco_root / 'l.json').write_text(json.dumps([dict(file='x.jpg')]))
@@ -94,8 +108,9 @@ def test_bad_inputs_are_named(coco_root):
         build(coco_root, ann='i.json')
     # a missing image fails when the dataset is built, naming the file
     (coco_root / 'val2014/COCO_val2014_000000000002.jpg').unlink()
-    with pytest.raises(FileNotFoundError,
-                       match=r'1 of the 3 images .* missing.*000002.jpg'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r'1 of the 3 images .* missing.*000002.jpg'):
         build(coco_root)
     assert len(build(coco_root, check_files=False)) == 3
     with pytest.raises(ValueError, match='class_order'):
@@ -132,8 +147,8 @@ def test_list_format_classes_subset(coco_root):
     # 'cat' is left out; image 2 has no label left and is dropped.
     assert [ds.get_cat_ids(i) for i in range(len(ds))] == [[0, 1]]
     # A class no image has is a misspelling, not an all-negative class.
-    with pytest.raises(ValueError,
-                       match=r"classes \['dgo'\] never occur in .*list.json"):
+    with pytest.raises(
+            ValueError, match=r"classes \['dgo'\] never occur in .*list.json"):
         build(coco_root, ann=ann, classes=['person', 'dgo'])
     # Own classes, all used: accepted as they are.
     ds = build(coco_root, ann=ann, classes=['cat', 'dog', 'person'])
@@ -142,10 +157,14 @@ def test_list_format_classes_subset(coco_root):
 
 def test_list_format_refuses_duplicates_and_escaping_names(coco_root):
     one = 'COCO_val2014_000000000001.jpg'
-    ann = _write_list(coco_root, [dict(file_name=one, labels=['dog']),
-                                  dict(file_name='./' + one, labels=['dog'])])
-    with pytest.raises(ValueError, match=r'1 images are listed more than '
-                       r'once, e.g. .*000000000001'):
+    ann = _write_list(coco_root, [
+        dict(file_name=one, labels=['dog']),
+        dict(file_name='./' + one, labels=['dog'])
+    ])
+    with pytest.raises(
+            ValueError,
+            match=r'1 images are listed more than '
+            r'once, e.g. .*000000000001'):
         build(coco_root, ann=ann)
     for bad in ('../../../../etc/passwd', '/etc/passwd'):
         ann = _write_list(coco_root, [dict(file_name=bad, labels=['dog'])])

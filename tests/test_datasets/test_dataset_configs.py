@@ -6,14 +6,13 @@ import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.dataset import pseudo_collate
 from mmengine.evaluator import Evaluator
 from mmpretrain.registry import DATASETS, METRICS, MODELS
 
 import mmlkd  # noqa: F401
 
-CFG_DIR = osp.join(osp.dirname(__file__), '..', '..', 'configs', '_base_',
-                   'datasets')
+CFG_DIR = osp.join(
+    osp.dirname(__file__), '..', '..', 'configs', '_base_', 'datasets')
 CONFIGS = {
     'coco_224.py': ('coco_root', 80, 224),
     'coco_448.py': ('coco_root', 80, 448),
@@ -57,10 +56,12 @@ def test_config_builds_datasets(name, request):
     assert len(MODELS.build(cfg.data_preprocessor).mean.flatten()) == 3
 
 
-@pytest.mark.parametrize('name, expected', [
-    ('voc_224.py', [0]),  # bird only on a difficult object: ignored (-1)
-    ('voc_224_l2d.py', [0, 2]),  # ... counted as positive
-])
+@pytest.mark.parametrize(
+    'name, expected',
+    [
+        ('voc_224.py', [0]),  # bird only on a difficult object: ignored (-1)
+        ('voc_224_l2d.py', [0, 2]),  # ... counted as positive
+    ])
 def test_voc_difficult_policy(name, expected, voc_root):
     cfg = Config.fromfile(osp.join(CFG_DIR, name))
     cfg.val_dataloader.dataset.data_root = str(voc_root)
@@ -73,8 +74,9 @@ def test_voc_difficult_policy(name, expected, voc_root):
     for s in samples:
         s.set_pred_score(torch.linspace(0.9, 0.1, 20))
     metric.process(None, [s.to_dict() for s in samples])
-    targets = [np.flatnonzero(r['target'] == 1).tolist()
-               for r in metric.results]
+    targets = [
+        np.flatnonzero(r['target'] == 1).tolist() for r in metric.results
+    ]
     assert targets == [expected, [1, 11]]  # 11: dog
     bird = metric.results[0]['target'][2]
     assert bird == (-1 if name == 'voc_224.py' else 1)

@@ -7,16 +7,21 @@ from mmlkd.datasets.demo_shapes import CLASSES, render_demo_image
 
 
 def _build(**kw):
-    return DATASETS.build(dict(type='DemoShapes', num_images=40,
-                               pipeline=[dict(type='PackInputs')], **kw))
+    return DATASETS.build(
+        dict(
+            type='DemoShapes',
+            num_images=40,
+            pipeline=[dict(type='PackInputs')],
+            **kw))
 
 
 def test_deterministic_and_splits_differ():
     a, b = _build(split='train'), _build(split='train')
     v = _build(split='val')
     assert np.array_equal(a.get_data_info(3)['img'], b.get_data_info(3)['img'])
-    assert not np.array_equal(a.get_data_info(3)['img'],
-                              v.get_data_info(3)['img'])
+    assert not np.array_equal(
+        a.get_data_info(3)['img'],
+        v.get_data_info(3)['img'])
     assert a.test_mode is False and v.test_mode is True
 
 

@@ -48,8 +48,9 @@ def textured(width, height, seed=0):
     """A deterministic RGB image with edges, gradients and noise."""
     rs = np.random.RandomState(seed)  # own generator: global ones untouched
     yy, xx = np.mgrid[0:height, 0:width]
-    img = np.stack([(xx * 7) % 256, (yy * 5) % 256, ((xx + yy) * 3) % 256],
-                   -1) // 2 + rs.randint(0, 128, (height, width, 3))
+    img = np.stack([(xx * 7) % 256, (yy * 5) % 256, (
+        (xx + yy) * 3) % 256], -1) // 2 + rs.randint(0, 128,
+                                                     (height, width, 3))
     img[height // 3:height // 2, width // 4:width // 2] = (250, 20, 30)
     return img.astype(np.uint8)
 
@@ -75,16 +76,18 @@ def reference_cutout_pil(x, cutout_factor=0.5):
     y2 = np.clip(y_c + h_cut // 2, 0, h)
     x1 = np.clip(x_c - w_cut // 2, 0, w)
     x2 = np.clip(x_c + w_cut // 2, 0, w)
-    fill = (random.randint(0, 255), random.randint(0, 255),
-            random.randint(0, 255))
+    fill = (random.randint(0,
+                           255), random.randint(0,
+                                                255), random.randint(0, 255))
     draw.rectangle([x1, y1, x2, y2], fill=fill)
     return x
 
 
 # (a) CutoutPIL ---------------------------------------------------------------
 
-@pytest.mark.parametrize('size', [(224, 224), (200, 150), (150, 200),
-                                  (37, 5), (1, 1), (2, 3)])
+
+@pytest.mark.parametrize('size', [(224, 224), (200, 150), (150, 200), (37, 5),
+                                  (1, 1), (2, 3)])
 def test_cutout_pil_equals_reference(size):
     base = textured(*size)
     cutout = CutoutPIL()
@@ -114,11 +117,12 @@ def test_cutout_pil_leaves_the_input_array_alone():
 
 # (b) RandAugmentPIL ----------------------------------------------------------
 
+
 def test_policy_index_means_the_package_pair():
     """Every one of the 18,225 pair indices decodes to the package's pair."""
     policies = randaugment.RandAugment.get_rand_policies()
     choices = len(OPS) * len(LEVELS)
-    assert len(policies) == choices ** 2 == 18225
+    assert len(policies) == choices**2 == 18225
     for index, policy in enumerate(policies):
         decoded = []
         for choice in divmod(index, choices):
@@ -167,8 +171,8 @@ def test_each_op_and_level_equals_the_package(size, package_np_int):
                 expected = np.asarray(sub(Image.fromarray(base)))
                 seed_all(seed)
                 random.random()  # the package's first coin flip
-                got = np.asarray(aug.apply_op(Image.fromarray(base), op,
-                                              level))
+                got = np.asarray(
+                    aug.apply_op(Image.fromarray(base), op, level))
                 random.random()  # and its second
                 diff = np.abs(got.astype(int) - expected).max()
                 assert diff == 0, (op, level, seed, diff)
@@ -218,15 +222,16 @@ def test_randaugment_pair_draws_are_uniform():
         aug.transform(dict(img=img))
         n_applied[len(applied) - before] += 1
     expected = pairs.sum() / 225
-    chi2 = ((pairs - expected) ** 2 / expected).sum()
+    chi2 = ((pairs - expected)**2 / expected).sum()
     assert chi2 < 300  # df 224: p ~ 0.0005 at 300
     expect = np.array([0.25, 0.5, 0.25]) * 20000
-    assert ((n_applied - expect) ** 2 / expect).sum() < 13.8  # df 2, p 0.001
+    assert ((n_applied - expect)**2 / expect).sum() < 13.8  # df 2, p 0.001
     assert {op for op, _ in applied} == set(OPS)
     assert {level for _, level in applied} == set(LEVELS)
 
 
 # (c) LoadImagePIL + PILResize ------------------------------------------------
+
 
 def _write_images(tmp_path):
     paths = []
@@ -262,8 +267,7 @@ def test_load_and_resize_equal_the_reference_pixels(tmp_path):
             tv = np.asarray(tv_transforms.Resize((224, 224))(ref))
             assert np.array_equal(results['img'], tv), path
         assert results['img_shape'] == (224, 224)
-        assert results['scale_factor'] == (224 / ref.width,
-                                           224 / ref.height)
+        assert results['scale_factor'] == (224 / ref.width, 224 / ref.height)
 
 
 def test_resize_to_a_non_square_scale_is_width_height(tmp_path):
@@ -294,11 +298,11 @@ def test_truncated_file_loads_as_the_reference_does(tmp_path):
     assert np.array_equal(got, expected)
     assert ImageFile.LOAD_TRUNCATED_IMAGES == previous  # restored
     with pytest.raises(OSError, match='cut.jpg'):
-        LoadImagePIL(load_truncated=False).transform(
-            dict(img_path=str(cut)))
+        LoadImagePIL(load_truncated=False).transform(dict(img_path=str(cut)))
 
 
 # (d) the config pipelines ----------------------------------------------------
+
 
 def _reference_train(path, package):
     with Image.open(path) as img:
@@ -311,8 +315,10 @@ def _reference_train(path, package):
 def test_config_train_pipeline_is_the_reference(tmp_path, package_np_int):
     cfg = Config.fromfile(L2D_CFG)
     types = [t['type'] for t in cfg.l2d_train_pipeline]
-    assert types == ['LoadImagePIL', 'PILResize', 'CutoutPIL',
-                     'RandAugmentPIL', 'PackInputs']
+    assert types == [
+        'LoadImagePIL', 'PILResize', 'CutoutPIL', 'RandAugmentPIL',
+        'PackInputs'
+    ]
     steps = [TRANSFORMS.build(t) for t in cfg.l2d_train_pipeline]
     before_pack, pack = Compose(steps[:-1]), steps[-1]
     path = tmp_path / 'wide.jpg'
@@ -342,19 +348,19 @@ def test_dataset_configs_feed_the_net_the_reference_tensor(name, tmp_path):
     assert 'LoadImageFromFile' not in train_types
     assert ('MergeDifficultLabels' in train_types) == (name == 'voc')
     for loader in (cfg.val_dataloader, cfg.test_dataloader):
-        assert [t['type'] for t in loader.dataset.pipeline] == [
-            'LoadImagePIL', 'PILResize', 'PackInputs']
+        assert [t['type'] for t in loader.dataset.pipeline
+                ] == ['LoadImagePIL', 'PILResize', 'PackInputs']
     path = tmp_path / 'wide.jpg'
     Image.fromarray(textured(333, 250, seed=6)).save(path, quality=90)
     pipeline = Compose(
         [TRANSFORMS.build(t) for t in cfg.val_dataloader.dataset.pipeline])
-    packed = pipeline(dict(img_path=str(path), gt_label=[0],
-                           gt_label_difficult=[]))
+    packed = pipeline(
+        dict(img_path=str(path), gt_label=[0], gt_label_difficult=[]))
     cfg.data_preprocessor.num_classes = 3
     assert cfg.data_preprocessor.to_rgb is False  # inputs are RGB already
     preprocessor = MODELS.build(cfg.data_preprocessor)
-    inputs = preprocessor(dict(inputs=[packed['inputs']],
-                               data_samples=[packed['data_samples']]))
+    inputs = preprocessor(
+        dict(inputs=[packed['inputs']], data_samples=[packed['data_samples']]))
     with Image.open(path) as ref:
         ref = ref.convert('RGB').resize((224, 224), Image.BILINEAR)
     if tv_transforms is not None:
@@ -366,6 +372,7 @@ def test_dataset_configs_feed_the_net_the_reference_tensor(name, tmp_path):
 
 
 # (e) errors name the file ----------------------------------------------------
+
 
 def test_undecodable_file_is_named(tmp_path):
     bad = tmp_path / 'broken.jpg'

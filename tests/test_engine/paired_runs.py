@@ -42,22 +42,28 @@ class RecordHook(Hook):
 
     def before_train_iter(self, runner, batch_idx, data_batch=None) -> None:
         self.batches.append(
-            dict(inputs=torch.stack(data_batch['inputs']).clone(),
-                 labels=[s.gt_label.clone()
-                         for s in data_batch['data_samples']]))
+            dict(
+                inputs=torch.stack(data_batch['inputs']).clone(),
+                labels=[
+                    s.gt_label.clone() for s in data_batch['data_samples']
+                ]))
 
     def after_train(self, runner) -> None:
         self.final = student_state(runner.model)
 
 
-def tiny_config(config: str, work_dir: str, paired: bool = True,
+def tiny_config(config: str,
+                work_dir: str,
+                paired: bool = True,
                 teacher_ckpt: Optional[str] = None,
                 zero_distill_weights: bool = False,
                 options: Optional[dict] = None) -> Config:
     """A demo config at TINY_DEMO size (3 iterations), without validation."""
     cfg = Config.fromfile(osp.join(ROOT, config))
-    cfg.merge_from_dict(
-        {k: int(v) for k, v in (o.split('=') for o in TINY_DEMO)})
+    cfg.merge_from_dict({
+        k: int(v)
+        for k, v in (o.split('=') for o in TINY_DEMO)
+    })
     cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
     cfg.work_dir = work_dir
     # One Runner per experiment name: MMLogger / Visualizer instances are
@@ -66,8 +72,9 @@ def tiny_config(config: str, work_dir: str, paired: bool = True,
     # As configs/_base_/default_runtime.py enables it (a default hook, so a
     # config's own custom_hooks do not drop it); `paired_init=None` is how a
     # config switches it off.
-    cfg.custom_hooks = [h for h in cfg.get('custom_hooks', [])
-                        if h['type'] != 'PairedInitHook']
+    cfg.custom_hooks = [
+        h for h in cfg.get('custom_hooks', []) if h['type'] != 'PairedInitHook'
+    ]
     cfg.default_hooks.paired_init = dict(
         type='PairedInitHook') if paired else None
     if 'teacher_ckpt' in cfg.model:
@@ -94,8 +101,8 @@ def train(cfg: Config, extra_hooks: Iterable[Hook] = ()) -> RecordHook:
     return record
 
 
-def assert_same_state(a: Dict[str, torch.Tensor],
-                      b: Dict[str, torch.Tensor], what: str) -> None:
+def assert_same_state(a: Dict[str, torch.Tensor], b: Dict[str, torch.Tensor],
+                      what: str) -> None:
     assert set(a) == set(b), f'{what}: keys differ: {set(a) ^ set(b)}'
     differ = [k for k in a if not torch.equal(a[k], b[k])]
     assert not differ, (f'{what}: {len(differ)} tensors differ, '

@@ -26,8 +26,9 @@ def _runner(tmp_path, hook):
 
 
 def _convs(model):
-    return [m.weight for m in model.modules()
-            if isinstance(m, torch.nn.Conv2d)]
+    return [
+        m.weight for m in model.modules() if isinstance(m, torch.nn.Conv2d)
+    ]
 
 
 def _all_channels_last(model) -> bool:
@@ -35,8 +36,8 @@ def _all_channels_last(model) -> bool:
     weights = _convs(model)
     return bool(weights) and all(
         w.is_contiguous(memory_format=torch.channels_last)
-        for w in weights) and not any(
-            w.is_contiguous() for w in weights if w.shape[-1] > 1)
+        for w in weights) and not any(w.is_contiguous()
+                                      for w in weights if w.shape[-1] > 1)
 
 
 def test_student_and_teacher_converted_before_run(tmp_path):
@@ -55,8 +56,8 @@ def test_cpu_models_stay_as_they_are_by_default(tmp_path):
 
 def test_registered_in_the_root_registry():
     assert HOOKS.get('ChannelsLastHook') is ChannelsLastHook
-    assert isinstance(HOOKS.build(dict(type='ChannelsLastHook')),
-                      ChannelsLastHook)
+    assert isinstance(
+        HOOKS.build(dict(type='ChannelsLastHook')), ChannelsLastHook)
     with pytest.raises(TypeError):
         ChannelsLastHook(gpu=True)
 
@@ -68,5 +69,5 @@ def test_distillation_trains_in_channels_last_on_cuda(tmp_path):
     runner.train()
     assert _all_channels_last(runner.model.student)
     assert _all_channels_last(runner.model.teacher)
-    assert all(torch.isfinite(p).all()
-               for p in runner.model.student.parameters())
+    assert all(
+        torch.isfinite(p).all() for p in runner.model.student.parameters())

@@ -30,11 +30,14 @@ def test_divergence_stops_with_the_loss_named_and_keeps_checkpoints(
     config.write_text(
         DIVERGING.format(base=os.path.join(ROOT, 'configs/demo/mld.py')))
     work = tmp_path / 'work'
-    proc = run_tool(['tools/train.py', str(config), '--work-dir',
-                     str(work), '--cfg-options'] + TINY_DEMO +
-                    ['train_cfg.max_epochs=5',
-                     f'model.teacher_ckpt={tiny_teacher_ckpt}'],
-                    check=False)
+    proc = run_tool(
+        [
+            'tools/train.py',
+            str(config), '--work-dir',
+            str(work), '--cfg-options'
+        ] + TINY_DEMO +
+        ['train_cfg.max_epochs=5', f'model.teacher_ckpt={tiny_teacher_ckpt}'],
+        check=False)
     log = proc.stdout + proc.stderr
     assert proc.returncode != 0, log[-3000:]
     assert 'NonFiniteLossError: non-finite loss at epoch 3, iteration' in log
@@ -45,27 +48,32 @@ def test_divergence_stops_with_the_loss_named_and_keeps_checkpoints(
     with open(work / 'last_checkpoint') as f:
         assert f.read().strip() == str(work / 'epoch_2.pth')
     assert 'the last checkpoint written is ' + str(work / 'epoch_2.pth') in log
-    state = torch.load(work / 'epoch_2.pth', map_location='cpu',
-                       weights_only=True)['state_dict']
-    assert all(torch.isfinite(t).all() for t in state.values()
-               if t.is_floating_point())
+    state = torch.load(
+        work / 'epoch_2.pth', map_location='cpu',
+        weights_only=True)['state_dict']
+    assert all(
+        torch.isfinite(t).all() for t in state.values()
+        if t.is_floating_point())
 
 
 def _runner(last_ckpt=None):
     hub = MessageHub.get_instance('finite_loss_hook_test')
     hub.update_info('last_ckpt', last_ckpt)
     model = torch.nn.Linear(2, 2)
-    return SimpleNamespace(epoch=1, iter=7, message_hub=hub, model=model,
-                           hooks=[])
+    return SimpleNamespace(
+        epoch=1, iter=7, message_hub=hub, model=model, hooks=[])
 
 
 def test_names_each_non_finite_term():
     hook = FiniteLossHook()
-    outputs = dict(loss=torch.tensor(float('nan')),
-                   **{'student.loss': torch.tensor(1.0),
-                      'distill.loss_a': torch.tensor(float('inf')),
-                      'distill.loss_b': torch.tensor(float('nan')),
-                      'student.accuracy': torch.tensor(float('nan'))})
+    outputs = dict(
+        loss=torch.tensor(float('nan')),
+        **{
+            'student.loss': torch.tensor(1.0),
+            'distill.loss_a': torch.tensor(float('inf')),
+            'distill.loss_b': torch.tensor(float('nan')),
+            'student.accuracy': torch.tensor(float('nan'))
+        })
     with pytest.raises(NonFiniteLossError) as info:
         hook.after_train_iter(_runner('/w/epoch_1.pth'), 1, outputs=outputs)
     msg = str(info.value)
@@ -75,11 +83,16 @@ def test_names_each_non_finite_term():
     assert '/w/epoch_1.pth' in msg
     # Only the total overflowed: it is named.
     with pytest.raises(NonFiniteLossError, match=r': loss=inf\.'):
-        hook.after_train_iter(_runner(), 0, outputs=dict(
-            loss=torch.tensor(float('inf')), a_loss=torch.tensor(3e38)))
+        hook.after_train_iter(
+            _runner(),
+            0,
+            outputs=dict(
+                loss=torch.tensor(float('inf')), a_loss=torch.tensor(3e38)))
     # Finite losses pass.
-    hook.after_train_iter(_runner(), 0, outputs=dict(
-        loss=torch.tensor(1.0), a_loss=torch.tensor(1.0)))
+    hook.after_train_iter(
+        _runner(),
+        0,
+        outputs=dict(loss=torch.tensor(1.0), a_loss=torch.tensor(1.0)))
 
 
 def test_non_finite_weights_stop_before_the_checkpoint_hook():

@@ -59,8 +59,10 @@ def add_weight_decay(model: nn.Module, weight_decay: float = 1e-4):
             no_decay.append(param)
         else:
             decay.append(param)
-    return [dict(params=no_decay, weight_decay=0.),
-            dict(params=decay, weight_decay=weight_decay)]
+    return [
+        dict(params=no_decay, weight_decay=0.),
+        dict(params=decay, weight_decay=weight_decay)
+    ]
 
 
 def ref_bce(x, y, eps=1e-8):
@@ -75,15 +77,16 @@ def ref_mld(s, t, eps=1e-8):
     """criterion/distiller_zoo/logits_based/mld.py, reduction='batchmean'."""
     s = torch.sigmoid(s).clamp(eps, 1 - eps)
     t = torch.sigmoid(t).clamp(eps, 1 - eps)
-    kl = F.kl_div(torch.log(s), t, reduction='none') + F.kl_div(
-        torch.log(1 - s), 1 - t, reduction='none')
+    kl = F.kl_div(
+        torch.log(s), t, reduction='none') + F.kl_div(
+            torch.log(1 - s), 1 - t, reduction='none')
     return kl.sum() / s.shape[0]
 
 
 def _phi(e, eps=1e-12):
     sq = e.pow(2).sum(dim=1)
-    d = (sq.unsqueeze(1) + sq.unsqueeze(0) - 2 * e @ e.t()).clamp(
-        min=eps).sqrt().clone()
+    d = (sq.unsqueeze(1) + sq.unsqueeze(0) -
+         2 * e @ e.t()).clamp(min=eps).sqrt().clone()
     d[range(len(e)), range(len(e))] = 0
     return d
 
@@ -102,10 +105,12 @@ def ref_led(es, et, y, lambda_cd=100.0, lambda_id=1000.0):
     """criterion/distiller_zoo/le_based/{led,cd,id}.py: loops over the
     classes (CD) and the images (ID) with more than one positive."""
     pos = y > 0.5
-    cd = sum(_huber_dist(es[pos[:, c], c], et[pos[:, c], c])
-             for c in range(y.shape[1]) if pos[:, c].sum() > 1)
-    idl = sum(_huber_dist(es[i, pos[i]], et[i, pos[i]])
-              for i in range(y.shape[0]) if pos[i].sum() > 1)
+    cd = sum(
+        _huber_dist(es[pos[:, c], c], et[pos[:, c], c])
+        for c in range(y.shape[1]) if pos[:, c].sum() > 1)
+    idl = sum(
+        _huber_dist(es[i, pos[i]], et[i, pos[i]]) for i in range(y.shape[0])
+        if pos[i].sum() > 1)
     return lambda_cd * cd + lambda_id * idl
 
 
@@ -194,13 +199,14 @@ def _mmlkd_losses(cfg: Config):
     head = MultiLabelClsHead(loss=model.get('architecture', model).head.loss)
     distill = {
         name: MODELS.build(loss)
-        for name, loss in (model.get('distiller') or {}).get(
-            'distill_losses', {}).items()
+        for name, loss in (
+            model.get('distiller') or {}).get('distill_losses', {}).items()
     }
 
     def total(logits_s, emb_s, logits_t, emb_t, y):
-        samples = [DataSample().set_gt_label(row.nonzero().flatten())
-                   for row in y]
+        samples = [
+            DataSample().set_gt_label(row.nonzero().flatten()) for row in y
+        ]
         # MultiLabelClsHead's own loss: avg_factor = the batch, so the sum
         # over the B x C cells / B. mmpretrain computes it in float32 (its
         # `label.float()` makes torch's BCE return float32), so the float64
@@ -230,8 +236,8 @@ def run_mmlkd(cfg: Config) -> Dict[str, List]:
         schedulers = [
             PARAM_SCHEDULERS.build(
                 copy.deepcopy(s),
-                default_args=dict(optimizer=wrapper,
-                                  epoch_length=ITERS_PER_EPOCH))
+                default_args=dict(
+                    optimizer=wrapper, epoch_length=ITERS_PER_EPOCH))
             for s in cfg.param_scheduler
         ]
     hook = ParamSchedulerHook()
@@ -252,25 +258,28 @@ def run_mmlkd(cfg: Config) -> Dict[str, List]:
         hook.after_train_iter(runner, step)
         out['params'].append(
             [p.detach().clone() for p in student.parameters()])
-    out['init'] = [p.detach().clone() for p in Algorithm().architecture.
-                   parameters()]
+    out['init'] = [
+        p.detach().clone() for p in Algorithm().architecture.parameters()
+    ]
     return out
 
 
 def run_reference(distill: bool) -> Dict[str, List]:
     algo = Algorithm()
     student, teacher = algo.architecture, algo.teacher
-    opt = torch.optim.Adam(add_weight_decay(student, 1e-4), lr=1e-4,
-                           weight_decay=0)
+    opt = torch.optim.Adam(
+        add_weight_decay(student, 1e-4), lr=1e-4, weight_decay=0)
     sched = torch.optim.lr_scheduler.OneCycleLR(
-        opt, max_lr=1e-4, steps_per_epoch=ITERS_PER_EPOCH, epochs=EPOCHS,
+        opt,
+        max_lr=1e-4,
+        steps_per_epoch=ITERS_PER_EPOCH,
+        epochs=EPOCHS,
         pct_start=0.2)
     student.train()
     out = dict(params=[], lr=[], beta1=[])
     for step in range(STEPS):
         out['lr'].append(sorted({g['lr'] for g in opt.param_groups}))
-        out['beta1'].append(
-            sorted({g['betas'][0] for g in opt.param_groups}))
+        out['beta1'].append(sorted({g['betas'][0] for g in opt.param_groups}))
         x, y = _batch(step)
         with torch.no_grad():
             logits_t, emb_t = teacher(x)
@@ -311,8 +320,10 @@ def _config(path: str) -> Config:
 
 @pytest.fixture(scope='module')
 def references():
-    return {True: run_reference(distill=True),
-            False: run_reference(distill=False)}
+    return {
+        True: run_reference(distill=True),
+        False: run_reference(distill=False)
+    }
 
 
 CONFIGS = {'l2d': (L2D_COCO, True), 'teacher': (TEACHER_COCO, False)}
@@ -326,8 +337,8 @@ def test_trajectory_equals_the_reference_at_every_step(name, references):
         # One lr and one beta1 for all groups, those of torch's OneCycleLR.
         assert len(ours['lr'][step]) == len(ours['beta1'][step]) == 1
         assert ours['lr'][step] == pytest.approx(ref['lr'][step], rel=1e-14)
-        assert ours['beta1'][step] == pytest.approx(ref['beta1'][step],
-                                                    rel=1e-14)
+        assert ours['beta1'][step] == pytest.approx(
+            ref['beta1'][step], rel=1e-14)
     # beta1 is cycled: 0.95 -> 0.85 at the peak (step 15 of 80) -> back up.
     assert ref['beta1'][0] == [0.95] and ref['beta1'][PEAK] == [0.85]
     assert 0.85 < ref['beta1'][STEPS - 1][0] < 0.95
@@ -339,9 +350,12 @@ def test_trajectory_equals_the_reference_at_every_step(name, references):
 # each of its three differences alone: every one leaves the reference's
 # trajectory by far more than TOL.
 BROKEN = {
-    'decay 1e-4': dict(weight_decay=1e-4),
-    'eps 1e-8': dict(eps=1e-8),
-    'beta1 not cycled': dict(cycle=False),
+    'decay 1e-4':
+    dict(weight_decay=1e-4),
+    'eps 1e-8':
+    dict(eps=1e-8),
+    'beta1 not cycled':
+    dict(cycle=False),
     'decay 1e-4, eps 1e-8, beta1 fixed 0.9 (before)':
     dict(weight_decay=1e-4, eps=1e-8, cycle=False),
 }
@@ -369,10 +383,16 @@ def test_real_student_groups_are_add_weight_decay():
     student = MODELS.build(cfg.model.architecture)
     wrapper = build_optim_wrapper(student, copy.deepcopy(cfg.optim_wrapper))
     wd = cfg.optim_wrapper.optimizer.weight_decay
-    ours = {id(p): g['weight_decay'] for g in wrapper.optimizer.param_groups
-            for p in g['params']}
-    theirs = {id(p): 0.0 if g['weight_decay'] == 0 else wd
-              for g in add_weight_decay(student) for p in g['params']}
+    ours = {
+        id(p): g['weight_decay']
+        for g in wrapper.optimizer.param_groups
+        for p in g['params']
+    }
+    theirs = {
+        id(p): 0.0 if g['weight_decay'] == 0 else wd
+        for g in add_weight_decay(student)
+        for p in g['params']
+    }
     assert ours == theirs
     assert wd == 1e-4 / 64 and cfg.optim_wrapper.optimizer.eps == 1e-8 / 64
 
@@ -392,16 +412,18 @@ def test_iterations_per_epoch_come_from_the_loader():
             return i
 
     for drop_last, per_epoch in ((True, 1282), (False, 1283)):
-        loader = DataLoader(Sized(), batch_size=64, drop_last=drop_last,
-                            sampler=DefaultSampler(Sized(), shuffle=False))
+        loader = DataLoader(
+            Sized(),
+            batch_size=64,
+            drop_last=drop_last,
+            sampler=DefaultSampler(Sized(), shuffle=False))
         assert len(loader) == per_epoch
         cfg = Config.fromfile(L2D_COCO)
         wrapper = build_optim_wrapper(nn.Linear(2, 2), cfg.optim_wrapper)
         for s in cfg.param_scheduler:
             built = PARAM_SCHEDULERS.build(
                 copy.deepcopy(s),
-                default_args=dict(optimizer=wrapper,
-                                  epoch_length=len(loader)))
+                default_args=dict(optimizer=wrapper, epoch_length=len(loader)))
             assert (built.total_steps, built.end) == (80 * per_epoch, ) * 2
             assert not built.by_epoch
 
@@ -414,15 +436,26 @@ def test_one_cycle_momentum_is_torchs_curve(three_phase, anneal):
     ref_opt = torch.optim.Adam([ref_p], lr=1e-4)
     our_opt = torch.optim.Adam([our_p], lr=1e-4)
     ref = torch.optim.lr_scheduler.OneCycleLR(
-        ref_opt, max_lr=1e-4, total_steps=80, pct_start=0.2,
-        anneal_strategy=anneal, three_phase=three_phase)
-    kw = dict(pct_start=0.2, anneal_strategy=anneal, three_phase=three_phase,
-              by_epoch=False, begin=0, end=80)
+        ref_opt,
+        max_lr=1e-4,
+        total_steps=80,
+        pct_start=0.2,
+        anneal_strategy=anneal,
+        three_phase=three_phase)
+    kw = dict(
+        pct_start=0.2,
+        anneal_strategy=anneal,
+        three_phase=three_phase,
+        by_epoch=False,
+        begin=0,
+        end=80)
     ours = [
-        PARAM_SCHEDULERS.build(dict(type='OneCycleLR', eta_max=1e-4, **kw),
-                               default_args=dict(optimizer=our_opt)),
-        PARAM_SCHEDULERS.build(dict(type='OneCycleMomentum', **kw),
-                               default_args=dict(optimizer=our_opt)),
+        PARAM_SCHEDULERS.build(
+            dict(type='OneCycleLR', eta_max=1e-4, **kw),
+            default_args=dict(optimizer=our_opt)),
+        PARAM_SCHEDULERS.build(
+            dict(type='OneCycleMomentum', **kw),
+            default_args=dict(optimizer=our_opt)),
     ]
     for step in range(80):
         r, o = ref_opt.param_groups[0], our_opt.param_groups[0]
@@ -440,10 +473,16 @@ def test_one_cycle_momentum_is_torchs_curve(three_phase, anneal):
 
 def test_one_cycle_momentum_state_round_trip():
     """A resumed scheduler continues the same curve."""
+
     def build(opt):
         return PARAM_SCHEDULERS.build(
-            dict(type='OneCycleMomentum', pct_start=0.2, by_epoch=False,
-                 begin=0, end=20), default_args=dict(optimizer=opt))
+            dict(
+                type='OneCycleMomentum',
+                pct_start=0.2,
+                by_epoch=False,
+                begin=0,
+                end=20),
+            default_args=dict(optimizer=opt))
 
     opt = torch.optim.Adam([nn.Parameter(torch.zeros(1))], lr=1e-4)
     sched = build(opt)

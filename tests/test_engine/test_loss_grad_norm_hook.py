@@ -2,18 +2,18 @@
 student reach vis_data/scalars.json, match a separate backward of the term,
 and leave training unchanged."""
 import json
-import os
 import math
+import os
 
 import pytest
 import torch
 from mmengine.hooks import Hook
+from paired_runs import assert_same_state, tiny_config, train
 
 import mmlkd.engine.hooks.loss_grad_norm_hook  # noqa: F401  (registers it)
 from mmlkd.engine.hooks.loss_grad_norm_hook import LossGradNormHook, term_name
 from mmlkd.engine.hooks.paired_init_hook import get_student
 from mmlkd_testing import ROOT
-from paired_runs import assert_same_state, tiny_config, train
 
 MLD = 'configs/demo/mld.py'
 
@@ -38,8 +38,10 @@ class ManualNormHook(Hook):
         term = model(**data, mode='loss')['distill.loss_mld']
         term.backward()
         self.value = float(term)
-        self.norm = math.sqrt(sum(float(p.grad.double().pow(2).sum())
-                                  for p in student if p.grad is not None))
+        self.norm = math.sqrt(
+            sum(
+                float(p.grad.double().pow(2).sum()) for p in student
+                if p.grad is not None))
         model.zero_grad(set_to_none=True)
 
 
@@ -67,8 +69,8 @@ def test_term_names_avoid_the_averaged_word():
 def test_terms_and_gradient_norms_reach_scalars_json(tiny_teacher_ckpt,
                                                      tmp_path):
     manual = ManualNormHook()
-    cfg = _with_hook(tiny_config(MLD, str(tmp_path),
-                                 teacher_ckpt=tiny_teacher_ckpt))
+    cfg = _with_hook(
+        tiny_config(MLD, str(tmp_path), teacher_ckpt=tiny_teacher_ckpt))
     train(cfg, extra_hooks=[manual])
     lines = [line for line in _scalars(tmp_path) if 'loss' in line]
     assert [line['step'] for line in lines] == [1, 2, 3]  # interval 1
@@ -84,10 +86,13 @@ def test_terms_and_gradient_norms_reach_scalars_json(tiny_teacher_ckpt,
 
 def test_measures_only_every_interval_and_changes_nothing(
         tiny_teacher_ckpt, tmp_path):
-    plain = train(tiny_config(MLD, str(tmp_path / 'plain'),
-                              teacher_ckpt=tiny_teacher_ckpt))
-    cfg = _with_hook(tiny_config(MLD, str(tmp_path / 'hooked'),
-                                 teacher_ckpt=tiny_teacher_ckpt), interval=2)
+    plain = train(
+        tiny_config(
+            MLD, str(tmp_path / 'plain'), teacher_ckpt=tiny_teacher_ckpt))
+    cfg = _with_hook(
+        tiny_config(
+            MLD, str(tmp_path / 'hooked'), teacher_ckpt=tiny_teacher_ckpt),
+        interval=2)
     hooked = train(cfg)
     assert_same_state(plain.final, hooked.final, 'final student')
     lines = [line for line in _scalars(tmp_path / 'hooked') if 'loss' in line]
@@ -96,8 +101,8 @@ def test_measures_only_every_interval_and_changes_nothing(
 
 
 def test_student_alone_logs_its_task_term(tmp_path):
-    cfg = _with_hook(tiny_config('configs/demo/student_alone.py',
-                                 str(tmp_path)))
+    cfg = _with_hook(
+        tiny_config('configs/demo/student_alone.py', str(tmp_path)))
     record = train(cfg)
     assert record.final is not None
     lines = [line for line in _scalars(tmp_path) if 'loss' in line]
@@ -125,22 +130,20 @@ def test_train_tool_flag_adds_the_hook_and_aligns_the_logger():
     config = os.path.join(ROOT, 'configs', 'demo', 'mld.py')
 
     cfg = Config.fromfile(config)
-    train.apply_train_args(cfg, train.parse_args([config,
-                                                  '--log-grad-norms', '5']))
+    train.apply_train_args(cfg,
+                           train.parse_args([config, '--log-grad-norms', '5']))
     assert cfg.custom_hooks[-1] == dict(type='LossGradNormHook', interval=5)
     assert cfg.default_hooks.logger.interval == 5
 
     cfg = Config.fromfile(config)
     logger_interval = cfg.default_hooks.logger.interval
-    train.apply_train_args(cfg, train.parse_args([config,
-                                                  '--log-grad-norms']))
-    assert cfg.custom_hooks[-1] == dict(type='LossGradNormHook',
-                                        interval=None)
+    train.apply_train_args(cfg, train.parse_args([config, '--log-grad-norms']))
+    assert cfg.custom_hooks[-1] == dict(type='LossGradNormHook', interval=None)
     assert cfg.default_hooks.logger.interval == logger_interval
 
     cfg = Config.fromfile(config)
-    assert 'custom_hooks' not in cfg or not any(
-        h['type'] == 'LossGradNormHook' for h in cfg.custom_hooks)
+    assert 'custom_hooks' not in cfg or not any(h['type'] == 'LossGradNormHook'
+                                                for h in cfg.custom_hooks)
     with pytest.raises(ValueError, match='--log-grad-norms'):
-        train.apply_train_args(cfg, train.parse_args(
-            [config, '--log-grad-norms', '-1']))
+        train.apply_train_args(
+            cfg, train.parse_args([config, '--log-grad-norms', '-1']))

@@ -7,11 +7,11 @@ import random
 import numpy as np
 import pytest
 import torch
+from paired_runs import (assert_same_batches, assert_same_state, tiny_config,
+                         train)
 
 from mmlkd.engine.hooks.paired_init_hook import (PairedInitHook, derive_seed,
                                                  seeded_global_generators)
-from paired_runs import (assert_same_batches, assert_same_state, tiny_config,
-                         train)
 
 STUDENT_ALONE = 'configs/demo/student_alone.py'
 STUDENT_MLDECODER = 'configs/demo/student_mldecoder.py'
@@ -32,6 +32,7 @@ def test_derived_seeds_are_fixed_and_distinct():
 
 
 def test_seeded_block_neither_depends_on_nor_shifts_the_global_streams():
+
     def draws():
         return (random.random(), np.random.rand(), torch.rand(1).item())
 
@@ -48,40 +49,48 @@ def test_seeded_block_neither_depends_on_nor_shifts_the_global_streams():
     assert inside[0] == inside[1]
 
 
-@pytest.mark.parametrize('config', ['configs/demo/mld.py',
-                                    'configs/fitnet/demo_fitnet.py'])
-def test_distilled_student_starts_as_the_student_alone(
-        student_alone, tiny_teacher_ckpt, tmp_path, config):
+@pytest.mark.parametrize(
+    'config', ['configs/demo/mld.py', 'configs/fitnet/demo_fitnet.py'])
+def test_distilled_student_starts_as_the_student_alone(student_alone,
+                                                       tiny_teacher_ckpt,
+                                                       tmp_path, config):
     # FitNet's distiller builds a connector, whose constructor and
     # init_weights draw from the global generator, as the teacher's do.
     alone, _ = student_alone
-    kd = train(tiny_config(config, str(tmp_path),
-                           teacher_ckpt=tiny_teacher_ckpt))
+    kd = train(
+        tiny_config(config, str(tmp_path), teacher_ckpt=tiny_teacher_ckpt))
     assert_same_state(alone.initial, kd.initial, f'{config}: initial student')
     assert_same_batches(alone, kd)
 
 
 def test_batches_from_dataloader_workers_are_paired(tiny_teacher_ckpt,
-                                                   tmp_path):
+                                                    tmp_path):
     # Workers augment on their own generators (seeded by mmengine's
     # worker_init_fn from the seed), not on the main process's.
     workers = {'train_dataloader.num_workers': 2}
-    alone = train(tiny_config(STUDENT_ALONE, str(tmp_path / 'alone'),
-                              options=workers))
-    kd = train(tiny_config('configs/demo/mld.py', str(tmp_path / 'kd'),
-                           teacher_ckpt=tiny_teacher_ckpt, options=workers))
+    alone = train(
+        tiny_config(STUDENT_ALONE, str(tmp_path / 'alone'), options=workers))
+    kd = train(
+        tiny_config(
+            'configs/demo/mld.py',
+            str(tmp_path / 'kd'),
+            teacher_ckpt=tiny_teacher_ckpt,
+            options=workers))
     assert_same_batches(alone, kd)
     assert_same_state(alone.initial, kd.initial, 'initial student')
 
 
-@pytest.mark.parametrize('config', ['configs/demo/mld.py',
-                                    'configs/fitnet/demo_fitnet.py'])
+@pytest.mark.parametrize(
+    'config', ['configs/demo/mld.py', 'configs/fitnet/demo_fitnet.py'])
 def test_zero_weight_control_trains_like_the_student_alone(
         student_alone, tiny_teacher_ckpt, tmp_path, config):
     alone, _ = student_alone
     control = train(
-        tiny_config(config, str(tmp_path), teacher_ckpt=tiny_teacher_ckpt,
-                    zero_distill_weights=True))
+        tiny_config(
+            config,
+            str(tmp_path),
+            teacher_ckpt=tiny_teacher_ckpt,
+            zero_distill_weights=True))
     assert_same_batches(alone, control)
     assert_same_state(alone.final, control.final,
                       f'{config} with distillation weights 0: final student')
@@ -94,9 +103,11 @@ def test_mldecoder_pair(tmp_path):
     # the runner initialises the teacher from the global generator.
     alone = train(tiny_config(STUDENT_MLDECODER, str(tmp_path / 'alone')))
     l2d = train(tiny_config('configs/l2d/demo_l2d.py', str(tmp_path / 'l2d')))
-    control = train(tiny_config('configs/l2d/demo_l2d.py',
-                                str(tmp_path / 'control'),
-                                zero_distill_weights=True))
+    control = train(
+        tiny_config(
+            'configs/l2d/demo_l2d.py',
+            str(tmp_path / 'control'),
+            zero_distill_weights=True))
     assert_same_state(alone.initial, l2d.initial, 'L2D: initial student')
     assert_same_batches(alone, l2d)
     assert_same_state(alone.final, control.final,
@@ -108,24 +119,33 @@ def test_pretrained_student_keeps_its_checkpoint(student_alone, tmp_path):
     # students of the COCO configs): its backbone is the checkpoint's, in
     # the student alone and in the distilled student; the head is paired.
     _, work = student_alone
-    ckpt = torch.load(work / 'epoch_1.pth', map_location='cpu',
-                      weights_only=True)['state_dict']
-    backbone = {k[len('backbone.'):]: v for k, v in ckpt.items()
-                if k.startswith('backbone.')}
+    ckpt = torch.load(
+        work / 'epoch_1.pth', map_location='cpu',
+        weights_only=True)['state_dict']
+    backbone = {
+        k[len('backbone.'):]: v
+        for k, v in ckpt.items() if k.startswith('backbone.')
+    }
     path = tmp_path / 'backbone.pth'
     torch.save(backbone, path)
     # `_delete_`: the demo backbones set init_cfg=None (PyTorch's default
     # initialisation), which a dict cannot be merged into.
     init_cfg = dict(type='Pretrained', checkpoint=str(path), _delete_=True)
-    alone = train(tiny_config(
-        STUDENT_ALONE, str(tmp_path / 'alone'),
-        options={'model.backbone.init_cfg': init_cfg}))
-    kd = train(tiny_config(
-        'configs/demo/mld.py', str(tmp_path / 'kd'),
-        options={'model.architecture.backbone.init_cfg': init_cfg}))
+    alone = train(
+        tiny_config(
+            STUDENT_ALONE,
+            str(tmp_path / 'alone'),
+            options={'model.backbone.init_cfg': init_cfg}))
+    kd = train(
+        tiny_config(
+            'configs/demo/mld.py',
+            str(tmp_path / 'kd'),
+            options={'model.architecture.backbone.init_cfg': init_cfg}))
     for run in (alone, kd):
-        got = {k[len('backbone.'):]: v for k, v in run.initial.items()
-               if k.startswith('backbone.')}
+        got = {
+            k[len('backbone.'):]: v
+            for k, v in run.initial.items() if k.startswith('backbone.')
+        }
         assert_same_state(backbone, got, 'pretrained backbone')
     assert_same_state(alone.initial, kd.initial, 'initial student')
 
@@ -133,18 +153,28 @@ def test_pretrained_student_keeps_its_checkpoint(student_alone, tmp_path):
 def test_load_from_and_resume_override_the_paired_init(student_alone,
                                                        tmp_path):
     _, work = student_alone
-    ckpt = torch.load(work / 'epoch_1.pth', map_location='cpu',
-                      weights_only=True)['state_dict']
-    expected = {k: v for k, v in ckpt.items()
-                if not k.startswith('data_preprocessor.')}
-    loaded = train(tiny_config(STUDENT_ALONE, str(tmp_path / 'load'),
-                               options=dict(load_from=str(work /
-                                                          'epoch_1.pth'))))
+    ckpt = torch.load(
+        work / 'epoch_1.pth', map_location='cpu',
+        weights_only=True)['state_dict']
+    expected = {
+        k: v
+        for k, v in ckpt.items() if not k.startswith('data_preprocessor.')
+    }
+    loaded = train(
+        tiny_config(
+            STUDENT_ALONE,
+            str(tmp_path / 'load'),
+            options=dict(load_from=str(work / 'epoch_1.pth'))))
     assert_same_state(expected, loaded.initial, 'load_from')
-    resumed = train(tiny_config(
-        STUDENT_ALONE, str(tmp_path / 'resume'),
-        options={'load_from': str(work / 'epoch_1.pth'), 'resume': True,
-                 'train_cfg.max_epochs': 2}))
+    resumed = train(
+        tiny_config(
+            STUDENT_ALONE,
+            str(tmp_path / 'resume'),
+            options={
+                'load_from': str(work / 'epoch_1.pth'),
+                'resume': True,
+                'train_cfg.max_epochs': 2
+            }))
     assert_same_state(expected, resumed.initial, 'resume')
 
 
@@ -154,11 +184,17 @@ def test_testing_leaves_the_student_alone(student_alone, tmp_path):
     from mmengine.runner import Runner
     _, work = student_alone
     cfg = tiny_config(
-        STUDENT_ALONE, str(tmp_path),
-        options={'model.backbone.init_cfg': dict(
-            type='Pretrained', checkpoint=str(tmp_path / 'absent.pth'),
-            _delete_=True),
-            'load_from': str(work / 'epoch_1.pth')})
+        STUDENT_ALONE,
+        str(tmp_path),
+        options={
+            'model.backbone.init_cfg':
+            dict(
+                type='Pretrained',
+                checkpoint=str(tmp_path / 'absent.pth'),
+                _delete_=True),
+            'load_from':
+            str(work / 'epoch_1.pth')
+        })
     runner = Runner.from_cfg(cfg)
     assert any(isinstance(h, PairedInitHook) for h in runner.hooks)
     metrics = runner.test()

@@ -26,9 +26,10 @@ def test_partial_checkpoint_is_named(ckpt, tmp_path):
     data = ckpt.read_bytes()
     partial = tmp_path / 'epoch_2.pth'
     partial.write_bytes(data[:len(data) // 2])  # killed while saving
-    with pytest.raises(ValueError,
-                       match=r"--resume: '.*epoch_2\.pth' \(\d+ bytes\) is "
-                       r'not a complete torch checkpoint'):
+    with pytest.raises(
+            ValueError,
+            match=r"--resume: '.*epoch_2\.pth' \(\d+ bytes\) is "
+            r'not a complete torch checkpoint'):
         check_checkpoint_file(str(partial))
     empty = tmp_path / 'epoch_3.pth'
     empty.write_bytes(b'')
@@ -52,8 +53,11 @@ def test_train_tool_names_a_partial_resume_file(tmp_path, ckpt):
     data = ckpt.read_bytes()
     partial = tmp_path / 'epoch_2.pth'
     partial.write_bytes(data[:-100])
-    proc = run_tool(['tools/train.py', 'configs/demo/teacher.py',
-                     '--work-dir', str(tmp_path), '--resume', str(partial)],
+    proc = run_tool([
+        'tools/train.py', 'configs/demo/teacher.py', '--work-dir',
+        str(tmp_path), '--resume',
+        str(partial)
+    ],
                     check=False)
     assert proc.returncode != 0
     assert f"{partial}' ({len(data) - 100} bytes) is not a complete" in \
@@ -62,8 +66,9 @@ def test_train_tool_names_a_partial_resume_file(tmp_path, ckpt):
 
 
 def _cfg(work_dir, **checkpoint):
-    return Config(dict(work_dir=str(work_dir),
-                       default_hooks=dict(checkpoint=checkpoint)))
+    return Config(
+        dict(
+            work_dir=str(work_dir), default_hooks=dict(checkpoint=checkpoint)))
 
 
 def test_copied_work_dir_resumes_from_its_own_file(tmp_path, ckpt):
@@ -78,9 +83,10 @@ def test_copied_work_dir_resumes_from_its_own_file(tmp_path, ckpt):
     assert resolve_auto_resume(_cfg(copy)) == str(copy / 'epoch_1.pth')
     # Without that file the copy refuses instead of reading the original's.
     os.remove(copy / 'epoch_1.pth')
-    with pytest.raises(FileNotFoundError,
-                       match=r"outside the work dir.*no 'epoch_1\.pth'.*"
-                       r'--resume PATH'):
+    with pytest.raises(
+            FileNotFoundError,
+            match=r"outside the work dir.*no 'epoch_1\.pth'.*"
+            r'--resume PATH'):
         resolve_auto_resume(_cfg(copy))
     # A relative record is read relative to the work dir.
     (original / 'last_checkpoint').write_text('epoch_1.pth')
@@ -93,16 +99,17 @@ def test_copied_work_dir_resumes_from_its_own_file(tmp_path, ckpt):
     assert resolve_auto_resume(_cfg(copy)) is None
 
 
-def test_truncated_last_checkpoint_names_the_newest_complete_one(tmp_path,
-                                                                  ckpt):
+def test_truncated_last_checkpoint_names_the_newest_complete_one(
+        tmp_path, ckpt):
     data = ckpt.read_bytes()
     time.sleep(0.01)
     cut = tmp_path / 'epoch_2.pth'
     cut.write_bytes(data[:len(data) // 2])  # killed while saving epoch 2
     (tmp_path / 'last_checkpoint').write_text(str(cut))
-    with pytest.raises(ValueError,
-                       match=r'epoch_2\.pth.*not a complete.*last_checkpoint '
-                       r'names it.*--resume .*epoch_1\.pth') as e:
+    with pytest.raises(
+            ValueError,
+            match=r'epoch_2\.pth.*not a complete.*last_checkpoint '
+            r'names it.*--resume .*epoch_1\.pth') as e:
         resolve_auto_resume(_cfg(tmp_path))
     assert 'without a path' not in str(e.value)
     os.remove(ckpt)
@@ -115,9 +122,10 @@ def test_copied_work_dir_end_to_end(tiny_teacher_ckpt, tmp_path):
     original = os.path.dirname(tiny_teacher_ckpt)
     copy = tmp_path / 'copy'
     shutil.copytree(original, copy)
-    proc = run_tool(['tools/train.py', 'configs/demo/teacher.py',
-                     '--work-dir', str(copy), '--resume', '--cfg-options'] +
-                    TINY_DEMO + ['train_cfg.max_epochs=2'])
+    proc = run_tool([
+        'tools/train.py', 'configs/demo/teacher.py', '--work-dir',
+        str(copy), '--resume', '--cfg-options'
+    ] + TINY_DEMO + ['train_cfg.max_epochs=2'])
     log = proc.stdout + proc.stderr
     assert f'Load checkpoint from {copy / "epoch_1.pth"}' in log, log[-3000:]
     assert 'resumed epoch: 1' in log

@@ -15,8 +15,7 @@ def _student_maps(log: str) -> dict:
     """Epoch -> the student's mAP (the teacher's key is
     `teacher.multi-label/mAP`)."""
     found = re.findall(
-        r'Epoch\(val\) \[(\d+)\]\[\d+/\d+\]\s+multi-label/mAP: ([0-9.]+)',
-        log)
+        r'Epoch\(val\) \[(\d+)\]\[\d+/\d+\]\s+multi-label/mAP: ([0-9.]+)', log)
     return {int(e): float(v) for e, v in found}
 
 
@@ -26,23 +25,31 @@ def _final_student_map(log: str) -> float:
     return maps[EPOCHS]
 
 
-def _train(work, teacher_ckpt, options=(), args=(),
-           config='configs/demo/mld.py', check=True, env_extra=None):
-    return run_tool(['tools/train.py', config, '--work-dir', str(work)] +
-                    list(args) + ['--cfg-options'] + TINY_DEMO +
-                    [f'train_cfg.max_epochs={EPOCHS}',
-                     f'model.teacher_ckpt={teacher_ckpt}'] + list(options),
-                    check=check, env_extra=env_extra)
+def _train(work,
+           teacher_ckpt,
+           options=(),
+           args=(),
+           config='configs/demo/mld.py',
+           check=True,
+           env_extra=None):
+    return run_tool(
+        ['tools/train.py', config, '--work-dir',
+         str(work)] + list(args) + ['--cfg-options'] + TINY_DEMO + [
+             f'train_cfg.max_epochs={EPOCHS}',
+             f'model.teacher_ckpt={teacher_ckpt}'
+         ] + list(options),
+        check=check,
+        env_extra=env_extra)
 
 
 def _weights(path):
-    return torch.load(path, map_location='cpu',
-                      weights_only=True)['state_dict']
+    return torch.load(
+        path, map_location='cpu', weights_only=True)['state_dict']
 
 
 @pytest.mark.parametrize('num_workers', [0, 2])
-def test_kill_mid_epoch_and_resume_equals_unbroken(tiny_teacher_ckpt,
-                                                   tmp_path, num_workers):
+def test_kill_mid_epoch_and_resume_equals_unbroken(tiny_teacher_ckpt, tmp_path,
+                                                   num_workers):
     workers = [f'train_dataloader.num_workers={num_workers}']
     unbroken = _train(tmp_path / 'unbroken', tiny_teacher_ckpt, workers)
     # TINY_DEMO: 48 images / 16 = 3 iterations an epoch; iteration 5 is the
@@ -55,8 +62,13 @@ def test_kill_mid_epoch_and_resume_equals_unbroken(tiny_teacher_ckpt,
         "custom_hooks = [dict(type='SigkillAtIterHook', at_iter=5)]\n")
     work = tmp_path / 'broken'
     env = dict(PYTHONPATH=os.pathsep.join([ROOT, HERE]))
-    killed = _train(work, tiny_teacher_ckpt, workers, config=str(killer),
-                    check=False, env_extra=env)
+    killed = _train(
+        work,
+        tiny_teacher_ckpt,
+        workers,
+        config=str(killer),
+        check=False,
+        env_extra=env)
     assert killed.returncode == -9, killed.stderr[-3000:]
     assert 'Epoch(train) [2][1/3]' in killed.stdout + killed.stderr
     assert sorted(p.name for p in work.glob('epoch_*.pth')) == ['epoch_1.pth']
@@ -73,8 +85,7 @@ def test_kill_mid_epoch_and_resume_equals_unbroken(tiny_teacher_ckpt,
     assert _final_student_map(log) == unbroken_map
     a, b = _weights(tmp_path / 'unbroken' / f'epoch_{EPOCHS}.pth'), _weights(
         work / f'epoch_{EPOCHS}.pth')
-    _check_best_checkpoint_is_the_students(unbroken_log,
-                                           tmp_path / 'unbroken')
+    _check_best_checkpoint_is_the_students(unbroken_log, tmp_path / 'unbroken')
     assert a.keys() == b.keys()
     assert all(torch.equal(a[k], b[k]) for k in a)
 
@@ -85,7 +96,7 @@ def _check_best_checkpoint_is_the_students(log, work):
     assert sorted(maps) == list(range(1, EPOCHS + 1))
     # mmengine replaces the best only on a strictly greater score.
     best_epoch = max(maps, key=lambda e: (maps[e], -e))
-    assert [p.name for p in work.glob('best_*.pth')] == [
-        f'best_multi-label_mAP_epoch_{best_epoch}.pth']
+    assert [p.name for p in work.glob('best_*.pth')
+            ] == [f'best_multi-label_mAP_epoch_{best_epoch}.pth']
     assert (f'The best checkpoint with {maps[best_epoch]:.4f} '
             'multi-label/mAP') in log

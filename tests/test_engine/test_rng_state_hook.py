@@ -55,9 +55,13 @@ def test_restores_only_on_resume():
     ckpt = dict(meta=dict(epoch=1, iter=3, seed=7), rng_states=[saved])
 
     def runner(resume):
-        return SimpleNamespace(_resume=resume, epoch=1, iter=3, logger=logger,
-                               train_dataloader=loader,
-                               train_loop=SimpleNamespace())
+        return SimpleNamespace(
+            _resume=resume,
+            epoch=1,
+            iter=3,
+            logger=logger,
+            train_dataloader=loader,
+            train_loop=SimpleNamespace())
 
     # `load_from` (fine-tuning) keeps the new run's own streams.
     hook = RNGStateHook()

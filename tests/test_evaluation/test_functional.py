@@ -1,12 +1,13 @@
-"""average_precision against scikit-learn, and the F1 family against hand-worked
-cases and a slow per-class loop."""
+"""average_precision against scikit-learn, and the F1 family against
+hand-worked cases and a slow per-class loop."""
 import numpy as np
 import pytest
 import torch
 from sklearn.metrics import average_precision_score
 
 from mmlkd.evaluation import average_precision, multilabel_f1_scores
-from mmlkd.evaluation.functional import _ap_numpy, _ap_torch, check_scores_targets
+from mmlkd.evaluation.functional import (_ap_numpy, _ap_torch,
+                                         check_scores_targets)
 
 
 def sklearn_ap(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
@@ -53,10 +54,12 @@ def test_float64_not_representable_in_float32():
     targets = (rng.random(scores.shape) < 0.4).astype(np.int64)
     targets[0] = 1
     np.testing.assert_allclose(
-        average_precision(scores, targets), sklearn_ap(scores, targets),
-        rtol=0, atol=1e-9)
-    assert (scores.astype(np.float32)[:60] == scores.astype(np.float32)[60:120]
-            ).all()
+        average_precision(scores, targets),
+        sklearn_ap(scores, targets),
+        rtol=0,
+        atol=1e-9)
+    assert (scores.astype(np.float32)[:60] == scores.astype(
+        np.float32)[60:120]).all()
 
 
 def test_hand_worked_ties():
@@ -92,40 +95,46 @@ def test_torch_io_and_torch_path():
     rng = np.random.default_rng(3)
     scores, targets = random_case(rng, 200, 9, ties=True, ignored=True)
     ref = sklearn_ap(scores, targets)
-    got = average_precision(torch.from_numpy(scores), torch.from_numpy(targets))
+    got = average_precision(
+        torch.from_numpy(scores), torch.from_numpy(targets))
     assert isinstance(got, torch.Tensor) and got.dtype == torch.float64
     np.testing.assert_allclose(got.numpy(), ref, rtol=0, atol=1e-9)
     # The torch implementation (used for CUDA tensors) run on the CPU.
     for dtype in (np.float32, np.float64):
-        s, t = check_scores_targets(torch.from_numpy(scores.astype(dtype)),
-                                    torch.from_numpy(targets))
-        np.testing.assert_allclose(_ap_torch(s, t).numpy(), ref, rtol=0,
-                                   atol=1e-9)
-        np.testing.assert_allclose(_ap_numpy(s.numpy(), t.numpy()), ref,
-                                   rtol=0, atol=1e-9)
+        s, t = check_scores_targets(
+            torch.from_numpy(scores.astype(dtype)), torch.from_numpy(targets))
+        np.testing.assert_allclose(
+            _ap_torch(s, t).numpy(), ref, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(
+            _ap_numpy(s.numpy(), t.numpy()), ref, rtol=0, atol=1e-9)
     s64 = torch.from_numpy(scores.astype(np.float64) + 1e-12)
     s, t = check_scores_targets(s64, torch.from_numpy(targets))
     np.testing.assert_allclose(
-        _ap_torch(s, t).numpy(), sklearn_ap(s64.numpy(), targets), rtol=0,
+        _ap_torch(s, t).numpy(),
+        sklearn_ap(s64.numpy(), targets),
+        rtol=0,
         atol=1e-9)
     # bool and float targets, 1-D inputs
     np.testing.assert_allclose(
         average_precision(scores, targets == 1),
-        sklearn_ap(scores, (targets == 1).astype(int)), atol=1e-9)
+        sklearn_ap(scores, (targets == 1).astype(int)),
+        atol=1e-9)
     np.testing.assert_allclose(
         average_precision(scores[:, 0], targets[:, 0].astype(np.float32)),
-        ref[:1], atol=1e-9)
+        ref[:1],
+        atol=1e-9)
 
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason='needs a GPU')
 def test_cuda_matches_sklearn():
     rng = np.random.default_rng(4)
     scores, targets = random_case(rng, 500, 20, ties=True, ignored=True)
-    got = average_precision(torch.from_numpy(scores).cuda(),
-                            torch.from_numpy(targets).cuda())
+    got = average_precision(
+        torch.from_numpy(scores).cuda(),
+        torch.from_numpy(targets).cuda())
     assert got.is_cuda
-    np.testing.assert_allclose(got.cpu().numpy(), sklearn_ap(scores, targets),
-                               rtol=0, atol=1e-9)
+    np.testing.assert_allclose(
+        got.cpu().numpy(), sklearn_ap(scores, targets), rtol=0, atol=1e-9)
 
 
 def test_bad_inputs():
@@ -150,7 +159,8 @@ def test_bad_inputs():
 
 
 def slow_f1(scores, targets, thr, topk, class_mask):
-    """Per-class counting with Python loops (independent of the vectorised code)."""
+    """Per-class counting with Python loops (independent of the vectorised
+    code)."""
     n, c = scores.shape
     tp, fp, fn = np.zeros(c), np.zeros(c), np.zeros(c)
     for i in range(n):
@@ -164,18 +174,27 @@ def slow_f1(scores, targets, thr, topk, class_mask):
             fp[j] += pred and targets[i, j] == 0
             fn[j] += (not pred) and targets[i, j] == 1
     div = lambda a, b: a / b if b > 0 else 0.0  # noqa: E731
-    cp = np.mean([div(tp[j], tp[j] + fp[j]) for j in range(c) if class_mask[j]])
-    cr = np.mean([div(tp[j], tp[j] + fn[j]) for j in range(c) if class_mask[j]])
-    op, orc = div(tp.sum(), tp.sum() + fp.sum()), div(tp.sum(),
-                                                      tp.sum() + fn.sum())
-    return dict(CP=cp, CR=cr, CF1=div(2 * cp * cr, cp + cr), OP=op, OR=orc,
-                OF1=div(2 * op * orc, op + orc))
+    cp = np.mean(
+        [div(tp[j], tp[j] + fp[j]) for j in range(c) if class_mask[j]])
+    cr = np.mean(
+        [div(tp[j], tp[j] + fn[j]) for j in range(c) if class_mask[j]])
+    op, orc = div(tp.sum(),
+                  tp.sum() + fp.sum()), div(tp.sum(),
+                                            tp.sum() + fn.sum())
+    return dict(
+        CP=cp,
+        CR=cr,
+        CF1=div(2 * cp * cr, cp + cr),
+        OP=op,
+        OR=orc,
+        OF1=div(2 * op * orc, op + orc))
 
 
 def test_f1_hand_worked():
     scores = np.array([[0.9, 0.6, 0.1], [0.2, 0.7, 0.8], [0.55, 0.4, 0.3]])
     targets = np.array([[1, 0, 0], [0, 1, 1], [0, 1, 0]])
-    # thr 0.5: class P/R = (1/2, 1), (1/2, 1/2), (1, 1); pooled TP 3, FP 2, FN 1
+    # thr 0.5: class P/R = (1/2, 1), (1/2, 1/2), (1, 1); pooled TP 3, FP 2,
+    # FN 1
     got = multilabel_f1_scores(scores, targets, thr=0.5)
     want = dict(CP=2 / 3, CR=5 / 6, CF1=20 / 27, OP=3 / 5, OR=3 / 4, OF1=2 / 3)
     assert got == pytest.approx(want, abs=1e-12)
@@ -197,15 +216,18 @@ def test_f1_against_slow_loop(topk):
     targets[:, 5] = np.where(targets[:, 5] == 1, 0, targets[:, 5])
     mask = (targets == 1).any(0)
     assert not mask[5]
-    got = multilabel_f1_scores(torch.from_numpy(scores),
-                               torch.from_numpy(targets), thr=0.4, topk=topk)
-    assert got == pytest.approx(slow_f1(scores, targets, 0.4, topk, mask),
-                                abs=1e-12)
+    got = multilabel_f1_scores(
+        torch.from_numpy(scores),
+        torch.from_numpy(targets),
+        thr=0.4,
+        topk=topk)
+    assert got == pytest.approx(
+        slow_f1(scores, targets, 0.4, topk, mask), abs=1e-12)
     all_cls = np.ones(6, dtype=bool)
-    got = multilabel_f1_scores(scores, targets, thr=0.4, topk=topk,
-                               class_mask=all_cls)
-    assert got == pytest.approx(slow_f1(scores, targets, 0.4, topk, all_cls),
-                                abs=1e-12)
+    got = multilabel_f1_scores(
+        scores, targets, thr=0.4, topk=topk, class_mask=all_cls)
+    assert got == pytest.approx(
+        slow_f1(scores, targets, 0.4, topk, all_cls), abs=1e-12)
 
 
 def test_topk_ties_at_the_boundary_all_count():

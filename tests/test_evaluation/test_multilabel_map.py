@@ -9,12 +9,12 @@ import torch.distributed as dist
 import torch.multiprocessing as mp
 from mmengine.evaluator import Evaluator
 from mmengine.logging import MMLogger
+from mmpretrain.registry import METRICS
 from mmpretrain.structures import DataSample
 from sklearn.metrics import average_precision_score
 
 import mmlkd  # noqa: F401  (registers MultiLabelMAP)
 from mmlkd.evaluation import MultiLabelMAP, multilabel_f1_scores
-from mmpretrain.registry import METRICS
 
 
 def make_samples(scores, targets, difficult=None):
@@ -43,12 +43,14 @@ def test_keys_and_values_match_sklearn():
     scores[:10] = np.round(scores[:10], 1)  # ties
     targets = (rng.random((30, 5)) < 0.3).astype(np.int64)
     targets[0] = 1
-    res = evaluate(dict(type='MultiLabelMAP', classwise=True), make_samples(
-        scores, targets))
-    ref = [average_precision_score(targets[:, c], scores[:, c])
-           for c in range(5)]
-    assert res['multi-label/mAP'] == pytest.approx(np.mean(ref) * 100,
-                                                   abs=1e-6)
+    res = evaluate(
+        dict(type='MultiLabelMAP', classwise=True),
+        make_samples(scores, targets))
+    ref = [
+        average_precision_score(targets[:, c], scores[:, c]) for c in range(5)
+    ]
+    assert res['multi-label/mAP'] == pytest.approx(
+        np.mean(ref) * 100, abs=1e-6)
     assert res['multi-label/AP_classwise'] == pytest.approx(
         np.array(ref) * 100, abs=1e-6)
     assert res['multi-label/num_classes_evaluated'] == 5
@@ -58,8 +60,9 @@ def test_keys_and_values_match_sklearn():
         assert res[f'multi-label/{k}'] == pytest.approx(f1[k] * 100)
         assert res[f'multi-label/{k}_top3'] == pytest.approx(f1_top3[k] * 100)
     # the threshold and topk options reach the F1 family
-    res = evaluate(dict(type='MultiLabelMAP', thr=0.3, topk=(1, 2),
-                        prefix='val'), make_samples(scores, targets))
+    res = evaluate(
+        dict(type='MultiLabelMAP', thr=0.3, topk=(1, 2), prefix='val'),
+        make_samples(scores, targets))
     assert res['val/OF1'] == pytest.approx(
         multilabel_f1_scores(scores, targets, thr=0.3)['OF1'] * 100)
     assert 'val/CF1_top1' in res and 'val/CF1_top2' in res
@@ -72,12 +75,15 @@ def test_gt_score_input():
     targets = (rng.random((12, 4)) < 0.5).astype(np.int64)
     targets[0] = 1
     samples = [
-        dict(pred_score=torch.from_numpy(s), gt_score=torch.from_numpy(t)
-             .float()) for s, t in zip(scores, targets)
+        dict(
+            pred_score=torch.from_numpy(s),
+            gt_score=torch.from_numpy(t).float())
+        for s, t in zip(scores, targets)
     ]
     res = evaluate(dict(type='MultiLabelMAP'), samples)
-    ref = np.mean([average_precision_score(targets[:, c], scores[:, c])
-                   for c in range(4)]) * 100
+    ref = np.mean([
+        average_precision_score(targets[:, c], scores[:, c]) for c in range(4)
+    ]) * 100
     assert res['multi-label/mAP'] == pytest.approx(ref, abs=1e-6)
 
 
@@ -90,9 +96,10 @@ def test_classes_without_positive_are_left_out_and_named():
     handler_emit = logger.warning
     logger.warning = lambda msg, *a, **k: messages.append(msg)
     try:
-        res = evaluate(dict(type='MultiLabelMAP', classwise=True),
-                       make_samples(scores, targets),
-                       classes=['cat', 'dog', 'bird'])
+        res = evaluate(
+            dict(type='MultiLabelMAP', classwise=True),
+            make_samples(scores, targets),
+            classes=['cat', 'dog', 'bird'])
     finally:
         logger.warning = handler_emit
     assert res['multi-label/num_classes_evaluated'] == 2
@@ -102,14 +109,15 @@ def test_classes_without_positive_are_left_out_and_named():
 
 
 @pytest.mark.parametrize('policy, expected', [(None, -1), (True, 1),
-                                               (False, 0)])
+                                              (False, 0)])
 def test_difficult_policy(policy, expected):
     metric = MultiLabelMAP(difficult_as_positive=policy)
     # class 1: only difficult objects -> policy; class 0: a normal object
     # and a difficult one -> stays positive.
-    sample = dict(pred_score=torch.tensor([0.9, 0.5, 0.1]),
-                  gt_label=torch.tensor([0]),
-                  gt_label_difficult=[0, 1])
+    sample = dict(
+        pred_score=torch.tensor([0.9, 0.5, 0.1]),
+        gt_label=torch.tensor([0]),
+        gt_label_difficult=[0, 1])
     metric.process(None, [sample])
     np.testing.assert_array_equal(metric.results[0]['target'],
                                   [1, expected, 0])
@@ -122,6 +130,7 @@ def test_difficult_targets_match_mmpretrain_voc_mixin(policy):
     from mmpretrain.evaluation.metrics.voc_multi_label import VOCMetricMixin
 
     class Reference(VOCMetricMixin, BaseMetric):
+
         def compute_metrics(self, results):
             return {}
 
@@ -131,9 +140,10 @@ def test_difficult_targets_match_mmpretrain_voc_mixin(policy):
     for _ in range(40):
         labels = np.flatnonzero(rng.random(6) < 0.4).tolist()
         difficult = np.flatnonzero(rng.random(6) < 0.3).tolist()
-        sample = dict(pred_score=torch.rand(6),
-                      gt_label=torch.tensor(labels, dtype=torch.long),
-                      gt_label_difficult=difficult)
+        sample = dict(
+            pred_score=torch.rand(6),
+            gt_label=torch.tensor(labels, dtype=torch.long),
+            gt_label_difficult=difficult)
         ours.process(None, [sample])
         ref.process(None, [sample])
     for a, b in zip(ours.results, ref.results):
@@ -152,11 +162,13 @@ def test_difficult_ignored_matches_sklearn_on_kept():
         if targets[i, c] == 0:
             difficult[i] = [c]
             kept[i, c] = False
-    res = evaluate(dict(type='MultiLabelMAP', classwise=True),
-                   make_samples(scores, targets, difficult))
-    ref = [average_precision_score(targets[kept[:, c], c],
-                                   scores[kept[:, c], c]) * 100
-           for c in range(3)]
+    res = evaluate(
+        dict(type='MultiLabelMAP', classwise=True),
+        make_samples(scores, targets, difficult))
+    ref = [
+        average_precision_score(targets[kept[:, c], c], scores[kept[:, c], c])
+        * 100 for c in range(3)
+    ]
     assert res['multi-label/AP_classwise'] == pytest.approx(ref, abs=1e-6)
 
 
@@ -167,12 +179,18 @@ def test_bad_inputs_name_the_image():
     with pytest.raises(ValueError, match="NaN.*broken.jpg"):
         metric.process(None, [bad.to_dict()])
     with pytest.raises(ValueError, match=r"\[5\] out of range.*'x.jpg'"):
-        metric.process(None, [dict(pred_score=torch.zeros(3),
-                                   gt_label=torch.tensor([5]),
-                                   img_path='x.jpg')])
+        metric.process(None, [
+            dict(
+                pred_score=torch.zeros(3),
+                gt_label=torch.tensor([5]),
+                img_path='x.jpg')
+        ])
     with pytest.raises(ValueError, match='gt_score must be a multi-hot'):
-        metric.process(None, [dict(pred_score=torch.zeros(3),
-                                   gt_score=torch.tensor([0.2, 0.8, 0.0]))])
+        metric.process(None, [
+            dict(
+                pred_score=torch.zeros(3),
+                gt_score=torch.tensor([0.2, 0.8, 0.0]))
+        ])
     with pytest.raises(ValueError, match='topk'):
         MultiLabelMAP(topk=0)
 
@@ -196,8 +214,9 @@ def _ddp_worker(rank, world, port, scores, targets, out_file):
         idx = list(range(n)) + [n - 1] * (-n % world)
         mine = idx[rank::world]
         metric.process(None, [
-            dict(pred_score=torch.from_numpy(scores[i]),
-                 gt_label=torch.from_numpy(np.flatnonzero(targets[i] == 1)))
+            dict(
+                pred_score=torch.from_numpy(scores[i]),
+                gt_label=torch.from_numpy(np.flatnonzero(targets[i] == 1)))
             for i in mine
         ])
         res = metric.evaluate(n)
@@ -215,10 +234,15 @@ def test_ddp_gathers_all_ranks(tmp_path):
     out = str(tmp_path / 'res.pt')
     # fork: the workers inherit the imported packages (spawn re-imports them,
     # which takes most of a minute on 2 busy cores).
-    mp.start_processes(_ddp_worker, args=(2, _free_port(), scores, targets,
-                                          out), nprocs=2, join=True,
-                       start_method='fork')
+    mp.start_processes(
+        _ddp_worker,
+        args=(2, _free_port(), scores, targets, out),
+        nprocs=2,
+        join=True,
+        start_method='fork')
     res = torch.load(out)
-    ref = [average_precision_score(targets[:, c], scores[:, c]) * 100
-           for c in range(4)]
+    ref = [
+        average_precision_score(targets[:, c], scores[:, c]) * 100
+        for c in range(4)
+    ]
     assert res['multi-label/AP_classwise'] == pytest.approx(ref, abs=1e-6)

@@ -88,8 +88,7 @@ def test_many_classes_and_torch_inputs():
     assert (targets.sum(1) == 0).any() and (targets.sum(0) == 0).any()
     of1, cf1 = reference(scores, targets)
     want = dict(OF1=of1, CF1=cf1)
-    assert topk_gt_f1_scores(scores, targets) == pytest.approx(want,
-                                                               abs=1e-12)
+    assert topk_gt_f1_scores(scores, targets) == pytest.approx(want, abs=1e-12)
     # torch tensors (a tensor that requires grad is read, not differentiated)
     s = torch.from_numpy(scores).requires_grad_()
     got = topk_gt_f1_scores(s, torch.from_numpy(targets))
@@ -101,25 +100,22 @@ def test_many_classes_and_torch_inputs():
 
 
 def test_hand_worked_ties_and_empty_images():
-    scores = np.array([[0.9, 0.5, 0.5, 0.1],   # k=2: 0.5 is the threshold
-                       [0.9, 0.8, 0.5, 0.1],   # k=2: top 2
-                       [0.9, 0.8, 0.5, 0.1],   # k=0: nothing predicted
-                       [0.4, 0.4, 0.4, 0.4]])  # k=1: all tied, none
-    targets = np.array([[1, 1, 0, 0],
-                        [1, 0, 1, 0],
-                        [0, 0, 0, 0],
-                        [0, 0, 0, 1]])
-    preds = np.array([[1, 0, 0, 0],
-                      [1, 1, 0, 0],
-                      [0, 0, 0, 0],
-                      [0, 0, 0, 0]])
+    scores = np.array([
+        [0.9, 0.5, 0.5, 0.1],  # k=2: 0.5 is the threshold
+        [0.9, 0.8, 0.5, 0.1],  # k=2: top 2
+        [0.9, 0.8, 0.5, 0.1],  # k=0: nothing predicted
+        [0.4, 0.4, 0.4, 0.4]
+    ])  # k=1: all tied, none
+    targets = np.array([[1, 1, 0, 0], [1, 0, 1, 0], [0, 0, 0, 0], [0, 0, 0,
+                                                                   1]])
+    preds = np.array([[1, 0, 0, 0], [1, 1, 0, 0], [0, 0, 0, 0], [0, 0, 0, 0]])
     np.testing.assert_array_equal(reference_preds(scores, targets), preds)
     # TP 2, FP 1, FN 3: OF1 = 4 / 8. Per class (TP, FP, FN): (2, 0, 0),
     # (0, 1, 1), (0, 0, 1), (0, 0, 1): F1 1, 0, 0, 0.
     got = topk_gt_f1_scores(scores, targets)
     assert got == pytest.approx(dict(OF1=4 / 8, CF1=1 / 4), abs=1e-12)
-    assert got == pytest.approx(dict(zip(('OF1', 'CF1'),
-                                         sklearn_f1(targets, preds))))
+    assert got == pytest.approx(
+        dict(zip(('OF1', 'CF1'), sklearn_f1(targets, preds))))
 
 
 def test_all_labels_true_predicts_all():
@@ -147,7 +143,8 @@ def test_nothing_true_nothing_predicted_is_zero():
 
 
 def slow_topk_gt(scores, targets):
-    """Per-cell loop with -1 cells left out (independent of the vector code)."""
+    """Per-cell loop with -1 cells left out (independent of the vector
+    code)."""
     n, c = scores.shape
     tp, fp, fn = np.zeros(c), np.zeros(c), np.zeros(c)
     for i in range(n):
@@ -160,8 +157,10 @@ def slow_topk_gt(scores, targets):
                 fn[j] += not pred
             elif targets[i, j] == 0:
                 fp[j] += pred
-    f1 = [2 * a / (2 * a + b + d) if 2 * a + b + d else 0.0
-          for a, b, d in zip(tp, fp, fn)]
+    f1 = [
+        2 * a / (2 * a + b + d) if 2 * a + b + d else 0.0
+        for a, b, d in zip(tp, fp, fn)
+    ]
     den = 2 * tp.sum() + fp.sum() + fn.sum()
     return dict(OF1=2 * tp.sum() / den if den else 0.0, CF1=float(np.mean(f1)))
 
@@ -176,8 +175,8 @@ def test_ignored_cells():
     t01 = np.maximum(targets, 0)
     t01[t01.sum(1) == 6, 0] = 0
     of1, cf1 = reference(scores, t01)
-    assert slow_topk_gt(scores, t01) == pytest.approx(dict(OF1=of1, CF1=cf1),
-                                                      abs=1e-12)
+    assert slow_topk_gt(scores, t01) == pytest.approx(
+        dict(OF1=of1, CF1=cf1), abs=1e-12)
 
 
 @pytest.mark.cuda
@@ -186,8 +185,9 @@ def test_cuda_matches_reference():
     rng = np.random.default_rng(5)
     scores, targets = random_case(rng, 2000, 80, levels=20, p=0.05)
     of1, cf1 = reference(scores, targets)
-    got = topk_gt_f1_scores(torch.from_numpy(scores).cuda(),
-                            torch.from_numpy(targets).cuda())
+    got = topk_gt_f1_scores(
+        torch.from_numpy(scores).cuda(),
+        torch.from_numpy(targets).cuda())
     assert got == pytest.approx(dict(OF1=of1, CF1=cf1), abs=1e-12)
 
 
@@ -215,12 +215,10 @@ def test_multilabel_map_keys():
     targets[1, :] = 1
     targets[1, 0] = 0
     of1, cf1 = reference(scores, targets)
-    res = _evaluate(dict(type='MultiLabelMAP', topk_gt_f1=True),
-                    _samples(scores, targets))
-    assert res['multi-label/OF1_topk_gt'] == pytest.approx(of1 * 100,
-                                                           abs=1e-9)
-    assert res['multi-label/CF1_topk_gt'] == pytest.approx(cf1 * 100,
-                                                           abs=1e-9)
+    res = _evaluate(
+        dict(type='MultiLabelMAP', topk_gt_f1=True), _samples(scores, targets))
+    assert res['multi-label/OF1_topk_gt'] == pytest.approx(of1 * 100, abs=1e-9)
+    assert res['multi-label/CF1_topk_gt'] == pytest.approx(cf1 * 100, abs=1e-9)
     # beside the ML-GCN family, which is unchanged
     assert {'multi-label/OF1', 'multi-label/CF1', 'multi-label/CF1_top3'} \
         <= set(res)
@@ -243,9 +241,8 @@ def test_multilabel_map_voc_difficult_as_positive():
     difficult = [np.flatnonzero(row) for row in only_difficult]
     of1, cf1 = reference(scores, merged)
     res = _evaluate(
-        dict(type='MultiLabelMAP', topk_gt_f1=True, difficult_as_positive=True),
+        dict(
+            type='MultiLabelMAP', topk_gt_f1=True, difficult_as_positive=True),
         _samples(scores, targets, difficult))
-    assert res['multi-label/OF1_topk_gt'] == pytest.approx(of1 * 100,
-                                                           abs=1e-9)
-    assert res['multi-label/CF1_topk_gt'] == pytest.approx(cf1 * 100,
-                                                           abs=1e-9)
+    assert res['multi-label/OF1_topk_gt'] == pytest.approx(of1 * 100, abs=1e-9)
+    assert res['multi-label/CF1_topk_gt'] == pytest.approx(cf1 * 100, abs=1e-9)

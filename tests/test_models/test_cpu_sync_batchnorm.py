@@ -12,9 +12,9 @@ from mmlkd.models.utils import CPUSyncBatchNorm, convert_cpu_sync_batchnorm
 
 def _net() -> nn.Module:
     torch.manual_seed(0)
-    return nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4, momentum=0.3),
-                         nn.ReLU(), nn.Flatten(), nn.Linear(64, 5),
-                         nn.Sequential(nn.BatchNorm1d(5)))
+    return nn.Sequential(
+        nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4, momentum=0.3), nn.ReLU(),
+        nn.Flatten(), nn.Linear(64, 5), nn.Sequential(nn.BatchNorm1d(5)))
 
 
 def test_conversion_moves_the_same_tensors_and_keeps_the_keys():
@@ -45,8 +45,8 @@ def test_without_a_process_group_it_is_batchnorm_in_train_and_eval():
         ref.train(mode)
         net.train(mode)
         torch.testing.assert_close(net(x), ref(x), rtol=0, atol=0)
-    torch.testing.assert_close(net.state_dict(), ref.state_dict(), rtol=0,
-                               atol=0)
+    torch.testing.assert_close(
+        net.state_dict(), ref.state_dict(), rtol=0, atol=0)
 
 
 def test_one_dimensional_input_is_refused():

@@ -1,21 +1,32 @@
-"""L2D wiring: MLDLoss + LEDLoss on ML-Decoder heads inside SingleTeacherDistill."""
+"""L2D wiring: MLDLoss + LEDLoss on ML-Decoder heads inside
+SingleTeacherDistill."""
 import torch
 from mmpretrain.structures import DataSample
+from mmrazor.registry import MODELS
 
 import mmlkd  # noqa: F401  (registers heads and losses)
 from mmlkd.models.losses import LEDLoss, MLDLoss
-from mmrazor.registry import MODELS
 
 
 def _classifier(width, dropout):
     return dict(
         _scope_='mmpretrain',
         type='ImageClassifier',
-        backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=width,
-                      base_channels=width, out_indices=(3, )),
+        backbone=dict(
+            type='ResNet_CIFAR',
+            depth=18,
+            stem_channels=width,
+            base_channels=width,
+            out_indices=(3, )),
         neck=None,
-        head=dict(type='MLDecoderHead', num_classes=6, in_channels=8 * width,
-                  embed_dims=16, num_heads=2, ffn_dims=32, dropout=dropout))
+        head=dict(
+            type='MLDecoderHead',
+            num_classes=6,
+            in_channels=8 * width,
+            embed_dims=16,
+            num_heads=2,
+            ffn_dims=32,
+            dropout=dropout))
 
 
 def _algorithm():
@@ -23,7 +34,8 @@ def _algorithm():
         dict(
             type='SingleTeacherDistill',
             data_preprocessor=dict(
-                type='mmpretrain.ClsDataPreprocessor', num_classes=6,
+                type='mmpretrain.ClsDataPreprocessor',
+                num_classes=6,
                 to_onehot=True),
             architecture=_classifier(2, 0.1),
             teacher=_classifier(4, 0.0),
@@ -56,16 +68,20 @@ def test_l2d_losses_on_recorded_embeddings_and_logits():
     # Three images share classes 0 and 1, so CD and ID sets of >= 3 exist.
     labels = [[0, 1, 2], [0, 1, 3], [0, 1, 2, 4], [5]]
     data = algo.data_preprocessor(
-        dict(inputs=[torch.randint(0, 255, (3, 16, 16), dtype=torch.uint8)
-                     for _ in labels],
-             data_samples=[DataSample().set_gt_label(lb) for lb in labels]),
+        dict(
+            inputs=[
+                torch.randint(0, 255, (3, 16, 16), dtype=torch.uint8)
+                for _ in labels
+            ],
+            data_samples=[DataSample().set_gt_label(lb) for lb in labels]),
         training=True)
     algo.train()
     # Same dropout draws in the loss run and in the reference run below.
     torch.manual_seed(1)
     losses = algo.loss(data['inputs'], data['data_samples'])
-    assert set(losses) == {'student.loss', 'distill.loss_mld',
-                           'distill.loss_led'}
+    assert set(losses) == {
+        'student.loss', 'distill.loss_mld', 'distill.loss_led'
+    }
     assert float(losses['distill.loss_led'].detach()) > 0
 
     # The same quantities computed directly from the two models.
@@ -78,9 +94,8 @@ def test_l2d_losses_on_recorded_embeddings_and_logits():
     h_s = algo.student.head.pre_logits(feats_s)
     z_s = algo.student.head.fc(h_s)
     target = torch.stack([s.gt_score for s in data['data_samples']])
-    torch.testing.assert_close(
-        losses['distill.loss_led'], LEDLoss(loss_weight=1 / 4)(h_s, h_t,
-                                                               target))
+    torch.testing.assert_close(losses['distill.loss_led'],
+                               LEDLoss(loss_weight=1 / 4)(h_s, h_t, target))
     torch.testing.assert_close(losses['distill.loss_mld'],
                                MLDLoss(loss_weight=10 / 4)(z_s, z_t))
 

@@ -12,29 +12,29 @@ from mmpretrain.structures import DataSample
 
 import mmlkd  # noqa: F401
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+ROOT = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 # pair config -> (teacher config, student baseline, head widths T / S)
 PAIRS = {
-    'r101_to_r34_coco': ('r101_mldecoder_coco', 'baseline_r34_mldecoder_coco',
-                         2048, 512),
-    'r50_to_r18_coco': ('r50_mldecoder_coco', 'baseline_r18_mldecoder_coco',
-                        2048, 512),
-    'wrn101_to_wrn50_coco': ('wrn101_mldecoder_coco',
-                             'baseline_wrn50_mldecoder_coco', 2048, 2048),
+    'r101_to_r34_coco':
+    ('r101_mldecoder_coco', 'baseline_r34_mldecoder_coco', 2048, 512),
+    'r50_to_r18_coco':
+    ('r50_mldecoder_coco', 'baseline_r18_mldecoder_coco', 2048, 512),
+    'wrn101_to_wrn50_coco':
+    ('wrn101_mldecoder_coco', 'baseline_wrn50_mldecoder_coco', 2048, 2048),
     'repvgg_a2_to_a0_coco': ('repvgg_a2_mldecoder_coco',
                              'baseline_repvgg_a0_mldecoder_coco', 1408, 1280),
-    'swin_t_to_mbv2_coco': ('swin_t_mldecoder_coco',
-                            'baseline_mbv2_mldecoder_coco', 768, 1280),
+    'swin_t_to_mbv2_coco':
+    ('swin_t_mldecoder_coco', 'baseline_mbv2_mldecoder_coco', 768, 1280),
     'r101_to_r34_voc': ('r101_mldecoder_voc', None, 2048, 512),
     'r101_to_r34_nuswide': ('r101_mldecoder_nuswide', None, 2048, 512),
 }
 # The four other COCO pairs on VOC 2007 and NUS-WIDE: the COCO pair's
 # networks and widths with the dataset's teacher, no baseline config.
 for _pair, _teacher in (('r50_to_r18', 'r50'), ('wrn101_to_wrn50', 'wrn101'),
-                        ('repvgg_a2_to_a0', 'repvgg_a2'),
-                        ('swin_t_to_mbv2', 'swin_t')):
+                        ('repvgg_a2_to_a0', 'repvgg_a2'), ('swin_t_to_mbv2',
+                                                           'swin_t')):
     for _data in ('voc', 'nuswide'):
         PAIRS[f'{_pair}_{_data}'] = (f'{_teacher}_mldecoder_{_data}', None,
                                      *PAIRS[f'{_pair}_coco'][2:])
@@ -83,7 +83,8 @@ def test_pair_is_the_l2d_recipe(pair):
         for c in (cfg, teacher):
             assert c.val_evaluator.difficult_as_positive is True
             assert 'MergeDifficultLabels' in [
-                t['type'] for t in c.train_dataloader.dataset.pipeline]
+                t['type'] for t in c.train_dataloader.dataset.pipeline
+            ]
     if data != 'coco':
         # The COCO pair on another dataset: same distiller and networks but
         # for the class count.
@@ -121,14 +122,18 @@ def test_pair_distils(pair):
     size = 224 if 'swin' in pair else 96
     labels = [[0, 1, 2], [0, 1, 3], [0, 1, 2, 4]]
     data = algo.data_preprocessor(
-        dict(inputs=[torch.randint(0, 255, (3, size, size), dtype=torch.uint8)
-                     for _ in labels],
-             data_samples=[DataSample().set_gt_label(lb) for lb in labels]),
+        dict(
+            inputs=[
+                torch.randint(0, 255, (3, size, size), dtype=torch.uint8)
+                for _ in labels
+            ],
+            data_samples=[DataSample().set_gt_label(lb) for lb in labels]),
         training=True)
     algo.train()
     losses = algo.loss(data['inputs'], data['data_samples'])
-    assert set(losses) == {'student.loss', 'distill.loss_mld',
-                           'distill.loss_led'}
+    assert set(losses) == {
+        'student.loss', 'distill.loss_mld', 'distill.loss_led'
+    }
     for value in losses.values():
         assert torch.isfinite(value).all()
     assert float(losses['distill.loss_led']) > 0
@@ -144,8 +149,8 @@ def _randomise_norms(model):
                 m.running_var.uniform_(0.5, 1.5)
 
 
-@pytest.mark.parametrize('variable', ['repvgg_a0_mldecoder',
-                                      'repvgg_a2_mldecoder'])
+@pytest.mark.parametrize('variable',
+                         ['repvgg_a0_mldecoder', 'repvgg_a2_mldecoder'])
 def test_repvgg_eval_equals_deploy(variable):
     """Validation runs RepVGG's train-time structure in eval mode; the
     reference evaluates the fused (deploy) form. They compute the same
@@ -162,11 +167,13 @@ def test_repvgg_eval_equals_deploy(variable):
         logits_train = model(x, mode='tensor')
         model.backbone.switch_to_deploy()
         assert model.backbone.deploy
-        assert not any(isinstance(m, torch.nn.BatchNorm2d)
-                       for m in model.backbone.modules())
+        assert not any(
+            isinstance(m, torch.nn.BatchNorm2d)
+            for m in model.backbone.modules())
         (feat_deploy, ) = model.backbone(x)
         logits_deploy = model(x, mode='tensor')
     scale = feat_train.abs().max().item()
     assert (feat_train - feat_deploy).abs().max().item() <= 1e-5 * scale
     assert (logits_train - logits_deploy).abs().max().item() <= 1e-5 * max(
-        1.0, logits_train.abs().max().item())
+        1.0,
+        logits_train.abs().max().item())

@@ -20,8 +20,8 @@ from mmengine.runner.checkpoint import CheckpointLoader, get_torchvision_models
 
 import mmlkd  # noqa: F401
 
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__))))
+ROOT = os.path.dirname(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 MLDECODER = os.path.join(ROOT, 'configs/_base_/models/resnet_mldecoder.py')
 LINEAR = os.path.join(ROOT, 'configs/_base_/models/resnet_multilabel.py')
 
@@ -32,8 +32,7 @@ CASES = {
     'r50_mldecoder': ('resnet50', 'resnet50-0676ba61.pth'),
     'r101_mldecoder': ('resnet101', 'resnet101-63fe2227.pth'),
     'wrn50_mldecoder': ('wide_resnet50_2', 'wide_resnet50_2-95faca4d.pth'),
-    'wrn101_mldecoder': ('wide_resnet101_2',
-                         'wide_resnet101_2-32ee1156.pth'),
+    'wrn101_mldecoder': ('wide_resnet101_2', 'wide_resnet101_2-32ee1156.pth'),
 }
 
 
@@ -99,12 +98,12 @@ def test_names_resolve_to_torchvision_files():
 
 
 @pytest.mark.parametrize('variable', list(CASES))
-def test_mldecoder_backbone_loads_torchvision(variable, tmp_path,
-                                              monkeypatch):
+def test_mldecoder_backbone_loads_torchvision(variable, tmp_path, monkeypatch):
     tv_name, _ = CASES[variable]
     cfg = Config.fromfile(MLDECODER)[variable]
     init = cfg.backbone.init_cfg
-    assert init == dict(type='Pretrained', checkpoint=f'torchvision://{tv_name}')
+    assert init == dict(
+        type='Pretrained', checkpoint=f'torchvision://{tv_name}')
     assert 'prefix' not in init  # torchvision's keys have no `backbone.`
 
     net = _randomised_torchvision(tv_name)
@@ -147,8 +146,8 @@ def test_linear_head_bases_use_torchvision_too(tmp_path, monkeypatch):
     cfg = Config.fromfile(LINEAR)
     for depth in (18, 34, 50, 101):
         init = cfg[f'resnet{depth}_ml'].backbone.init_cfg
-        assert init == dict(type='Pretrained',
-                            checkpoint=f'torchvision://resnet{depth}')
+        assert init == dict(
+            type='Pretrained', checkpoint=f'torchvision://resnet{depth}')
     net = _randomised_torchvision('resnet18')
     path = tmp_path / 'resnet18.pth'
     torch.save(net.state_dict(), path)

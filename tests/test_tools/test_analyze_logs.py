@@ -22,8 +22,8 @@ def _tool():
 
 @pytest.fixture
 def demo_log(tiny_teacher_ckpt):
-    logs = glob.glob(osp.join(osp.dirname(tiny_teacher_ckpt), '*',
-                              'vis_data', '2*.json'))
+    logs = glob.glob(
+        osp.join(osp.dirname(tiny_teacher_ckpt), '*', 'vis_data', '2*.json'))
     assert len(logs) == 1, logs
     with open(logs[0]) as f:
         records = [json.loads(line) for line in f]
@@ -33,8 +33,8 @@ def demo_log(tiny_teacher_ckpt):
 def test_plot_curve_draws_loss_and_map(demo_log, tmp_path):
     path, records = demo_log
     out = str(tmp_path / 'curves.png')
-    drawn = _tool().main(['plot_curve', path, path, '--legend', 'a', 'b',
-                          '--out', out])
+    drawn = _tool().main(
+        ['plot_curve', path, path, '--legend', 'a', 'b', '--out', out])
     # Defaults: the training loss and the validation mAP, read from the log.
     assert list(drawn) == ['loss', 'multi-label/mAP']
     losses = [r['loss'] for r in records if 'loss' in r]
@@ -53,9 +53,10 @@ def test_plot_curve_takes_mmpretrains_flags(demo_log, tmp_path):
     # mmpretrain 1.2.0's plot_curve: --style and --window-size "W*H"
     path, _ = demo_log
     out = str(tmp_path / 'curves.png')
-    _tool().main(['plot_curve', path, '--keys', 'loss', '--style',
-                  'whitegrid', '--window-size', '8*3', '--title', 'T',
-                  '--out', out])
+    _tool().main([
+        'plot_curve', path, '--keys', 'loss', '--style', 'whitegrid',
+        '--window-size', '8*3', '--title', 'T', '--out', out
+    ])
     assert mpimg.imread(out).shape[:2] == (330, 880)  # 110 dpi
     with pytest.raises(SystemExit):
         _tool().main(['plot_curve', path, '--window-size', '8x3'])
@@ -64,12 +65,16 @@ def test_plot_curve_takes_mmpretrains_flags(demo_log, tmp_path):
 def test_plot_curve_keys_and_unknown_key(demo_log, tmp_path):
     path, _ = demo_log
     out = tmp_path / 'lr.png'
-    drawn = _tool().main(['plot_curve', path, '--keys', 'lr',
-                          'multi-label/CF1', '--out', str(out)])
+    drawn = _tool().main([
+        'plot_curve', path, '--keys', 'lr', 'multi-label/CF1', '--out',
+        str(out)
+    ])
     assert list(drawn) == ['lr', 'multi-label/CF1'] and out.is_file()
     with pytest.raises(KeyError, match="'distill.loss_mld' is in none"):
-        _tool().main(['plot_curve', path, '--keys', 'distill.loss_mld',
-                      '--out', str(tmp_path / 'x.png')])
+        _tool().main([
+            'plot_curve', path, '--keys', 'distill.loss_mld', '--out',
+            str(tmp_path / 'x.png')
+        ])
 
 
 def test_cal_train_time(demo_log, capsys):
@@ -85,13 +90,29 @@ def test_cal_train_time(demo_log, capsys):
 
 def test_default_keys_of_a_distillation_log():
     # The scalars SingleTeacherDistill and its val loop log (one record each).
-    log = dict(train=[dict(lr=1e-3, loss=2.0, **{'student.loss': 1.0,
-                                                 'distill.loss_mld': 1.0},
-                           time=0.1, epoch=1, iter=1, step=1)],
-               val=[{'multi-label/mAP': 50.0, 'multi-label/CF1': 40.0,
-                     'teacher.multi-label/mAP': 60.0, 'step': 1}])
+    log = dict(
+        train=[
+            dict(
+                lr=1e-3,
+                loss=2.0,
+                **{
+                    'student.loss': 1.0,
+                    'distill.loss_mld': 1.0
+                },
+                time=0.1,
+                epoch=1,
+                iter=1,
+                step=1)
+        ],
+        val=[{
+            'multi-label/mAP': 50.0,
+            'multi-label/CF1': 40.0,
+            'teacher.multi-label/mAP': 60.0,
+            'step': 1
+        }])
     assert _tool().default_keys([log]) == [
         'loss', 'student.loss', 'distill.loss_mld', 'multi-label/mAP',
-        'teacher.multi-label/mAP']
+        'teacher.multi-label/mAP'
+    ]
     x, y, xlabel = _tool().curve(log, 'teacher.multi-label/mAP')
     assert x.tolist() == [1] and y.tolist() == [60.0] and xlabel == 'epoch'

@@ -39,18 +39,21 @@ def test_reference_models_compute_what_the_algorithm_does():
 
 def test_overhead_rows_for_two_methods(tmp_path):
     out = tmp_path / 'rows.json'
-    rows = distill_overhead.main(['--methods', 'kd', 'stkd', '--batch', '8',
-                                  '--reps', '1', '--warmup', '0',
-                                  '--json', str(out)])
+    rows = distill_overhead.main([
+        '--methods', 'kd', 'stkd', '--batch', '8', '--reps', '1', '--warmup',
+        '0', '--json',
+        str(out)
+    ])
     assert [r['method'] for r in rows] == ['kd', 'stkd']
     for r in rows:
-        assert r['ratio'] == pytest.approx(
-            r['distill_ms'] / (r['teacher_ms'] + r['student_ms']))
+        assert r['ratio'] == pytest.approx(r['distill_ms'] /
+                                           (r['teacher_ms'] + r['student_ms']))
         assert r['distill_mib'] > 0 and r['reference_mib'] > 0
     assert json.loads(out.read_text()) == rows
 
 
 def test_peak_memory_sees_a_known_allocation():
+
     def fn():
         a = torch.ones(4, 2**18)  # 4 MiB
         b = torch.ones(2, 2**18)  # 2 MiB, both alive
@@ -91,20 +94,26 @@ def test_parsers_read_each_benchmark():
     assert [(r.what, r.value) for r in run_all.parse_led(LED_OUT, None)] == [
         ('per-set Python loop / batched LEDLoss (fwd+bwd, uniform labels)',
          36.8),
-        ('per-set Python loop / batched LEDLoss (fwd+bwd, coco labels)',
-         24.1)]
-    assert [(r.what, r.value) for r in
-            run_all.parse_partial_softmax(PSKD_OUT, None)] == [
-                ('masked B x C x C / batched O(BC)', 12.97),
-                ('python loop / batched O(BC)', 50.97)]
+        ('per-set Python loop / batched LEDLoss (fwd+bwd, coco labels)', 24.1)
+    ]
+    assert [(r.what, r.value)
+            for r in run_all.parse_partial_softmax(PSKD_OUT, None)
+            ] == [('masked B x C x C / batched O(BC)', 12.97),
+                  ('python loop / batched O(BC)', 50.97)]
     got = run_all.parse_map(MAP_OUT, None)
-    assert [(r.what, r.value, r.reading) for r in got] == [
-        ('mmlkd average_precision time (ms, not a ratio)', 12.3,
-         'goal <= 120 ms'),
-        ('scikit-learn per-class loop / mmlkd average_precision', 16.3,
-         'peer time / ours, higher is better')]
-    rows = [dict(method='kd', ratio=1.04, distill_mib=20.0,
-                 reference_mib=18.0, mem_ratio=20 / 18)]
+    assert [(r.what, r.value, r.reading) for r in got
+            ] == [('mmlkd average_precision time (ms, not a ratio)', 12.3,
+                   'goal <= 120 ms'),
+                  ('scikit-learn per-class loop / mmlkd average_precision',
+                   16.3, 'peer time / ours, higher is better')]
+    rows = [
+        dict(
+            method='kd',
+            ratio=1.04,
+            distill_mib=20.0,
+            reference_mib=18.0,
+            mem_ratio=20 / 18)
+    ]
     got = run_all.parse_overhead('', rows)
     assert [r.value for r in got] == [1.04, pytest.approx(20 / 18)]
 
@@ -119,8 +128,11 @@ def test_run_all_collects_ratios_and_fails_on_a_broken_benchmark(
     broken.write_text('raise SystemExit(3)\n')
     benches = [
         run_all.Bench('good', str(good), run_all.parse_led, []),
-        run_all.Bench('absent', str(tmp_path / 'nope.py'), run_all.parse_led,
-                      [], optional=True),
+        run_all.Bench(
+            'absent',
+            str(tmp_path / 'nope.py'),
+            run_all.parse_led, [],
+            optional=True),
     ]
     monkeypatch.setattr(run_all, 'BENCHES', benches)
     out = tmp_path / 'summary.md'
@@ -130,10 +142,11 @@ def test_run_all_collects_ratios_and_fails_on_a_broken_benchmark(
         '3.500 | speed-up, goal >= 20 |' in summary
     assert 'nope.py not present (skipped)' in summary
 
-    monkeypatch.setattr(run_all, 'BENCHES', benches + [
-        run_all.Bench('silent', str(silent), run_all.parse_led, []),
-        run_all.Bench('broken', str(broken), run_all.parse_led, []),
-    ])
+    monkeypatch.setattr(
+        run_all, 'BENCHES', benches + [
+            run_all.Bench('silent', str(silent), run_all.parse_led, []),
+            run_all.Bench('broken', str(broken), run_all.parse_led, []),
+        ])
     assert run_all.main([]) == 1
     text = capsys.readouterr().out
     assert 'silent: output format not recognised (FAILED' in text
@@ -154,8 +167,10 @@ def test_coco_like_targets_have_coco_statistics():
 
 def test_bench_led_reports_both_statistics(capsys):
     import bench_led
-    rows = bench_led.main(['--batch', '12', '--classes', '8', '--dims', '4',
-                           '--min-run-time', '0.01'])
+    rows = bench_led.main([
+        '--batch', '12', '--classes', '8', '--dims', '4', '--min-run-time',
+        '0.01'
+    ])
     assert [r['stats'] for r in rows] == ['uniform', 'coco']
     for r in rows:
         assert r['rel_value_diff'] < 1e-5 and r['loop_ms'] > 0
@@ -168,13 +183,16 @@ def test_bench_pipeline_rows_and_workers(tmp_path):
     result = bench_pipeline.main([
         '--images', '3', '--size', '96', '72', '--backends', 'cv2', 'pillow',
         '--loader-epochs', '0', '--gpu-images-per-s', '1000', '--json',
-        str(out)])
+        str(out)
+    ])
     # The L2D recipe decodes with PIL (LoadImagePIL), as the reference.
     assert [(r['pipeline'], r['backend'], r['stored'])
-            for r in result['rows']] == [
-        ('coco', 'cv2', 'original'), ('coco', 'cv2', '224x224'),
-        ('coco', 'pillow', 'original'), ('coco', 'pillow', '224x224'),
-        ('l2d', 'pillow', 'original'), ('l2d', 'pillow', '224x224')]
+            for r in result['rows']] == [('coco', 'cv2', 'original'),
+                                         ('coco', 'cv2', '224x224'),
+                                         ('coco', 'pillow', 'original'),
+                                         ('coco', 'pillow', '224x224'),
+                                         ('l2d', 'pillow', 'original'),
+                                         ('l2d', 'pillow', '224x224')]
     assert all(r['images_per_s'] > 0 for r in result['rows'])
     assert 'workers for 1000 images/s' in result['markdown']
     assert json.loads(out.read_text())['rows'] == result['rows']
@@ -202,10 +220,19 @@ def test_gpu_check_cpu_parts_and_report(tmp_path, capsys):
 
 def test_gpu_check_reports_a_failed_method():
     import gpu_check
-    rows = [dict(method='kd', config='c.py', error='RuntimeError()'),
-            dict(method='clkd', teacher_img_s=900.0, student_img_s=1500.0,
-                 distill_img_s=500.0, ratio=1.05, distill_mib=9000.0,
-                 reference_mib=8000.0, amp='float16', gpu='GPU X')]
+    rows = [
+        dict(method='kd', config='c.py', error='RuntimeError()'),
+        dict(
+            method='clkd',
+            teacher_img_s=900.0,
+            student_img_s=1500.0,
+            distill_img_s=500.0,
+            ratio=1.05,
+            distill_mib=9000.0,
+            reference_mib=8000.0,
+            amp='float16',
+            gpu='GPU X')
+    ]
     md = gpu_check.throughput_markdown(rows, 64, 224)
     assert '| vanilla KD | failed: RuntimeError() |' in md
     assert '| CLKD | 900 | 1500 | 500 | 1.050 | 9000 | 8000 |' in md
@@ -217,6 +244,9 @@ def test_cpu_steps_are_timed_by_cpu_time():
     assert distill_overhead.step_clock('cpu', 'wall') is time.perf_counter
     assert distill_overhead.step_clock('cuda', 'cpu') is time.perf_counter
     # A step that only waits costs no CPU time.
-    t = distill_overhead.time_steps(dict(wait=lambda b: time.sleep(0.05)),
-                                    {}, reps=2, warmup=0, device='cpu')
+    t = distill_overhead.time_steps(
+        dict(wait=lambda b: time.sleep(0.05)), {},
+        reps=2,
+        warmup=0,
+        device='cpu')
     assert t['wait'] < 0.02

@@ -23,10 +23,13 @@ def test_saves_pictures_of_the_test_pipeline_in_rgb(tmp_path):
     from mmlkd.datasets import DemoShapes
     written = _tool().main([
         osp.join(ROOT, 'configs', 'demo', 'mld.py'), '--phase', 'test',
-        '--show-number', '3', '--output-dir', str(tmp_path), '--resize', '0',
-        '--cfg-options', 'test_dataloader.dataset.num_images=8'])
+        '--show-number', '3', '--output-dir',
+        str(tmp_path), '--resize', '0', '--cfg-options',
+        'test_dataloader.dataset.num_images=8'
+    ])
     assert [osp.basename(p) for p in written] == [
-        '000000_000000.png', '000001_000001.png', '000002_000002.png']
+        '000000_000000.png', '000001_000001.png', '000002_000002.png'
+    ]
     dataset = DemoShapes(split='val', num_images=8, pipeline=[])
     for i, path in enumerate(written):
         picture = (mpimg.imread(path)[..., :3] * 255).round()
@@ -39,9 +42,11 @@ def test_saves_pictures_of_the_test_pipeline_in_rgb(tmp_path):
 
 def test_train_phase_with_labels(tmp_path, monkeypatch, capsys):
     monkeypatch.delenv('DISPLAY', raising=False)
-    _tool().main([osp.join(ROOT, 'configs', 'demo', 'teacher.py'),
-                  '--show-number', '2', '--output-dir', str(tmp_path),
-                  '--cfg-options', 'train_dataloader.dataset.num_images=4'])
+    _tool().main([
+        osp.join(ROOT, 'configs', 'demo', 'teacher.py'), '--show-number', '2',
+        '--output-dir',
+        str(tmp_path), '--cfg-options', 'train_dataloader.dataset.num_images=4'
+    ])
     assert 'wrote 2 pictures' in capsys.readouterr().out
     pictures = sorted(tmp_path.glob('*.png'))
     assert len(pictures) == 2
@@ -63,10 +68,12 @@ def test_mmpretrain_flags_and_original_mode(tmp_path, monkeypatch, capsys):
     from mmlkd.datasets import DemoShapes
     monkeypatch.delenv('DISPLAY', raising=False)
     written = _tool().main([
-        osp.join(ROOT, 'configs', 'demo', 'teacher.py'), '-p', 'val',
-        '-n', '2', '-o', str(tmp_path), '-m', 'original', '-r', '2',
-        '-c', 'BGR', '--resize', '0', '--not-show', '-i', '0',
-        '--cfg-options', 'val_dataloader.dataset.num_images=4'])
+        osp.join(ROOT, 'configs', 'demo',
+                 'teacher.py'), '-p', 'val', '-n', '2', '-o',
+        str(tmp_path), '-m', 'original', '-r', '2', '-c', 'BGR', '--resize',
+        '0', '--not-show', '-i', '0', '--cfg-options',
+        'val_dataloader.dataset.num_images=4'
+    ])
     assert len(written) == 2
     assert '2/2' in capsys.readouterr().err  # mmengine's progress bar
     dataset = DemoShapes(split='val', num_images=4, pipeline=[])
@@ -75,9 +82,10 @@ def test_mmpretrain_flags_and_original_mode(tmp_path, monkeypatch, capsys):
     expected = np.repeat(np.repeat(dataset[1]['img'][..., ::-1], 2, 0), 2, 1)
     assert np.abs(picture[32:, :] - expected[32:, :]).mean() < 12
     # --not-show without --output-dir: nothing to refuse, nothing written
-    assert _tool().main([osp.join(ROOT, 'configs', 'demo', 'teacher.py'),
-                         '-n', '1', '--not-show', '--cfg-options',
-                         'train_dataloader.dataset.num_images=2']) == []
+    assert _tool().main([
+        osp.join(ROOT, 'configs', 'demo', 'teacher.py'), '-n', '1',
+        '--not-show', '--cfg-options', 'train_dataloader.dataset.num_images=2'
+    ]) == []
 
 
 def test_concat_and_pipeline_modes(tmp_path, monkeypatch):
@@ -92,19 +100,22 @@ def test_concat_and_pipeline_modes(tmp_path, monkeypatch):
     rgb = np.zeros((40, 80, 3), np.uint8)
     rgb[..., 0] = 255  # red
     cv2.imwrite(str(img_dir / 'a.png'), rgb[..., ::-1])
-    (tmp_path / 'list.json').write_text(json.dumps(
-        [dict(file_name='a.png', labels=['cat'])]))
-    base = ['--cfg-options', f'val_dataloader.dataset.data_root={tmp_path}/',
-            'val_dataloader.dataset.ann_file=list.json',
-            'val_dataloader.dataset.data_prefix.img_path=img/',
-            "val_dataloader.dataset.classes=['cat']"]
+    (tmp_path / 'list.json').write_text(
+        json.dumps([dict(file_name='a.png', labels=['cat'])]))
+    base = [
+        '--cfg-options', f'val_dataloader.dataset.data_root={tmp_path}/',
+        'val_dataloader.dataset.ann_file=list.json',
+        'val_dataloader.dataset.data_prefix.img_path=img/',
+        "val_dataloader.dataset.classes=['cat']"
+    ]
     config = osp.join(ROOT, 'configs', 'custom', 'baseline_r18_mldecoder.py')
     pictures = {}
     for mode in ('concat', 'pipeline'):
         out = tmp_path / mode
-        written = _tool().main([config, '-p', 'val', '-n', '1', '-o',
-                                str(out), '-m', mode, '--resize', '0',
-                                '--not-show'] + base)
+        written = _tool().main([
+            config, '-p', 'val', '-n', '1', '-o',
+            str(out), '-m', mode, '--resize', '0', '--not-show'
+        ] + base)
         assert len(written) == 1
         pictures[mode] = (mpimg.imread(written[0])[..., :3] * 255).round()
     # concat: the loaded 80 x 40 image, scaled to the transformed 224 rows,

@@ -14,7 +14,8 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 def _tool():
     spec = importlib.util.spec_from_file_location(
-        'compare_cams', osp.join(ROOT, 'tools', 'visualization', 'compare_cams.py'))
+        'compare_cams',
+        osp.join(ROOT, 'tools', 'visualization', 'compare_cams.py'))
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
     return module
@@ -52,13 +53,15 @@ def images(tmp_path):
 
 def test_plain_configs_random_weights_write_png(tmp_path, images):
     for name, width in (('teacher', 16), ('student', 8)):
-        (tmp_path / f'{name}.py').write_text(
-            f'model = {_classifier(width)}\n' + DATA)
+        (tmp_path /
+         f'{name}.py').write_text(f'model = {_classifier(width)}\n' + DATA)
     out = str(tmp_path / 'grid.png')
     with pytest.warns(UserWarning, match='weights are random'):
-        _tool().main(['--teacher', str(tmp_path / 'teacher.py'),
-                      '--student', str(tmp_path / 'student.py'),
-                      '--topk', '2', '--out', out] + images)
+        _tool().main([
+            '--teacher',
+            str(tmp_path / 'teacher.py'), '--student',
+            str(tmp_path / 'student.py'), '--topk', '2', '--out', out
+        ] + images)
     picture = mpimg.imread(out)
     # two image rows and 1 + 2*2 columns: a real grid, not an empty canvas
     assert picture.ndim == 3 and picture.shape[0] > 200
@@ -106,17 +109,22 @@ def test_head_without_cam_is_refused(tmp_path, images):
     (tmp_path / 'ok.py').write_text(f'model = {_classifier(8)}\n' + DATA)
     with pytest.raises(TypeError, match='StackedLinearClsHead'), \
             pytest.warns(UserWarning):
-        _tool().main(['--teacher', str(tmp_path / 'bad.py'), '--student',
-                      str(tmp_path / 'ok.py'), '--out',
-                      str(tmp_path / 'x.png')] + images)
+        _tool().main([
+            '--teacher',
+            str(tmp_path / 'bad.py'), '--student',
+            str(tmp_path / 'ok.py'), '--out',
+            str(tmp_path / 'x.png')
+        ] + images)
 
 
 def test_demo_images_from_distill_config(tmp_path):
     out = str(tmp_path / 'demo.png')
     with pytest.warns(UserWarning, match='weights are random'):
-        _tool().main(['--distill',
-                      osp.join(ROOT, 'configs', 'cams_kd', 'demo_cams_kd.py'),
-                      '--demo', '2', '--topk', '1', '--out', out])
+        _tool().main([
+            '--distill',
+            osp.join(ROOT, 'configs', 'cams_kd', 'demo_cams_kd.py'), '--demo',
+            '2', '--topk', '1', '--out', out
+        ])
     picture = mpimg.imread(out)
     assert picture.ndim == 3 and picture.shape[1] > picture.shape[0]
 
@@ -138,8 +146,10 @@ def test_checkpoint_loading_is_strict_and_prefix_aware(tmp_path):
 
     # A student exported without its prefix loads into the distill config's
     # student, and into a plain student config.
-    plain = {k[len('architecture.'):]: v for k, v in state.items()
-             if k.startswith('architecture.')}
+    plain = {
+        k[len('architecture.'):]: v
+        for k, v in state.items() if k.startswith('architecture.')
+    }
     torch.save(dict(state_dict=plain), tmp_path / 'student.pth')
     for config in (cfg, tool.load_config(str(tmp_path / 'student.py'))):
         model = tool.build_classifier(config, str(tmp_path / 'student.pth'),
@@ -156,8 +166,9 @@ def test_checkpoint_loading_is_strict_and_prefix_aware(tmp_path):
     tool.build_classifier(cfg, str(tmp_path / 'broken.pth'), 'student', 'cpu')
     # The teacher (width 16) does not fit the student's weights.
     with pytest.raises(KeyError, match='size mismatch|does not fit'):
-        tool.build_classifier(tool.load_config(str(tmp_path / 'student.py')),
-                              str(tmp_path / 'broken.pth'), 'student', 'cpu')
+        tool.build_classifier(
+            tool.load_config(str(tmp_path / 'student.py')),
+            str(tmp_path / 'broken.pth'), 'student', 'cpu')
 
 
 def test_class_names_from_checkpoint_then_config(tmp_path):
@@ -166,13 +177,18 @@ def test_class_names_from_checkpoint_then_config(tmp_path):
     from mmengine.config import Config
     tool = _tool()
     ckpt = tmp_path / 'named.pth'
-    torch.save(dict(meta=dict(dataset_meta=dict(
-        classes=['w', 'x', 'y', 'z'])), state_dict={}), ckpt)
-    cfg = Config(dict(test_dataloader=dict(dataset=dict(
-        type='CocoMultiLabel', classes=['a', 'b', 'c', 'd']))))
-    assert tool.class_names(cfg, None, 4, [str(ckpt)]) == ['w', 'x', 'y',
-                                                            'z']
+    torch.save(
+        dict(
+            meta=dict(dataset_meta=dict(classes=['w', 'x', 'y', 'z'])),
+            state_dict={}), ckpt)
+    cfg = Config(
+        dict(
+            test_dataloader=dict(
+                dataset=dict(
+                    type='CocoMultiLabel', classes=['a', 'b', 'c', 'd']))))
+    assert tool.class_names(cfg, None, 4, [str(ckpt)]) == ['w', 'x', 'y', 'z']
     assert tool.class_names(cfg, None, 4, [None]) == ['a', 'b', 'c', 'd']
-    unnamed = Config(dict(test_dataloader=dict(dataset=dict(
-        type='CocoMultiLabel'))))  # COCO's 80 by default: not these 4
+    unnamed = Config(
+        dict(test_dataloader=dict(dataset=dict(
+            type='CocoMultiLabel'))))  # COCO's 80 by default: not these 4
     assert tool.class_names(unnamed, None, 4) == ['0', '1', '2', '3']

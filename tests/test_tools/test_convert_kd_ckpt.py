@@ -25,12 +25,19 @@ def _test_both(runs, tmp_path):
     env = dict(os.environ, OMP_NUM_THREADS='1', PYTHONPATH=ROOT)
     procs = {}
     for config, ckpt, tag in runs:
-        cmd = [sys.executable, 'tools/test.py', config, str(ckpt),
-               '--work-dir', str(tmp_path / tag), '--out',
-               str(tmp_path / f'{tag}.pkl'), '--cfg-options'] + TINY_DEMO
-        procs[tag] = subprocess.Popen(cmd, cwd=ROOT, env=env, text=True,
-                                      stdout=subprocess.PIPE,
-                                      stderr=subprocess.STDOUT)
+        cmd = [
+            sys.executable, 'tools/test.py', config,
+            str(ckpt), '--work-dir',
+            str(tmp_path / tag), '--out',
+            str(tmp_path / f'{tag}.pkl'), '--cfg-options'
+        ] + TINY_DEMO
+        procs[tag] = subprocess.Popen(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            text=True,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT)
     results = {}
     for tag, proc in procs.items():
         log = proc.communicate(timeout=300)[0]
@@ -46,9 +53,11 @@ def test_converted_student_scores_as_in_the_distillation_run(
         tiny_teacher_ckpt, tmp_path):
     # FitNet: the distiller holds a connector (distiller.connectors.*), so
     # the conversion must drop teacher and connector weights alike.
-    run_tool(['tools/train.py', 'configs/fitnet/demo_fitnet.py',
-              '--work-dir', str(tmp_path / 'kd'), '--cfg-options',
-              f'model.teacher_ckpt={tiny_teacher_ckpt}'] + TINY_DEMO)
+    run_tool([
+        'tools/train.py', 'configs/fitnet/demo_fitnet.py', '--work-dir',
+        str(tmp_path /
+            'kd'), '--cfg-options', f'model.teacher_ckpt={tiny_teacher_ckpt}'
+    ] + TINY_DEMO)
     kd_ckpt = tmp_path / 'kd' / 'epoch_1.pth'
     student_ckpt = tmp_path / 'student.pth'
     info = convert(str(kd_ckpt), str(student_ckpt))
@@ -58,9 +67,10 @@ def test_converted_student_scores_as_in_the_distillation_run(
     raw = torch.load(kd_ckpt, map_location='cpu', weights_only=True)
     plain = torch.load(student_ckpt, map_location='cpu', weights_only=True)
     assert set(plain) == {'meta', 'state_dict'}
-    expected = {k[len('architecture.'):]: v
-                for k, v in raw['state_dict'].items()
-                if k.startswith('architecture.')}
+    expected = {
+        k[len('architecture.'):]: v
+        for k, v in raw['state_dict'].items() if k.startswith('architecture.')
+    }
     assert set(plain['state_dict']) == set(expected)
     for k, v in expected.items():
         assert torch.equal(plain['state_dict'][k], v), k
@@ -71,8 +81,7 @@ def test_converted_student_scores_as_in_the_distillation_run(
 
     results = _test_both(
         [('configs/fitnet/demo_fitnet.py', kd_ckpt, 'kd'),
-         ('configs/demo/student_alone.py', student_ckpt, 'student')],
-        tmp_path)
+         ('configs/demo/student_alone.py', student_ckpt, 'student')], tmp_path)
     (kd_metrics, kd_preds), (st_metrics, st_preds) = (results['kd'],
                                                       results['student'])
     assert st_metrics['multi-label/mAP'] == kd_metrics['multi-label/mAP']
@@ -96,10 +105,16 @@ def test_converted_student_loads_in_mmpretrain_api(tmp_path):
         algo = MODELS.build(cfg.model)
     algo.eval()  # mmrazor's train() override returns None: no chaining
     src = tmp_path / 'kd.pth'
-    meta = dict(epoch=3, cfg=cfg.pretty_text,
-                dataset_meta=dict(classes=list('abcdefghijklmnop')))
-    torch.save(dict(meta=meta, state_dict=algo.state_dict(), optimizer={},
-                    message_hub={}), src)
+    meta = dict(
+        epoch=3,
+        cfg=cfg.pretty_text,
+        dataset_meta=dict(classes=list('abcdefghijklmnop')))
+    torch.save(
+        dict(
+            meta=meta,
+            state_dict=algo.state_dict(),
+            optimizer={},
+            message_hub={}), src)
     dst = tmp_path / 'student.pth'
     info = convert(str(src), str(dst))
     assert info['dropped']['teacher'] > 0
@@ -132,16 +147,20 @@ def test_converted_student_loads_in_mmpretrain_api(tmp_path):
 
 def test_plain_checkpoint_is_refused_with_a_clear_error(tmp_path):
     src = tmp_path / 'plain.pth'
-    torch.save(dict(meta={}, state_dict={'backbone.conv1.weight':
-                                         torch.zeros(1),
-                                         'head.fc.weight': torch.zeros(1)}),
-               src)
-    with pytest.raises(NotADistillationCheckpoint,
-                       match='not a distillation checkpoint.*plain '
-                       'classifier'):
+    torch.save(
+        dict(
+            meta={},
+            state_dict={
+                'backbone.conv1.weight': torch.zeros(1),
+                'head.fc.weight': torch.zeros(1)
+            }), src)
+    with pytest.raises(
+            NotADistillationCheckpoint,
+            match='not a distillation checkpoint.*plain '
+            'classifier'):
         convert(str(src), str(tmp_path / 'out.pth'))
-    proc = run_tool([CONVERTER, str(src), str(tmp_path / 'out.pth')],
-                    check=False)
+    proc = run_tool(
+        [CONVERTER, str(src), str(tmp_path / 'out.pth')], check=False)
     assert proc.returncode != 0
     assert 'plain.pth' in proc.stderr and 'architecture.' in proc.stderr
     assert not (tmp_path / 'out.pth').exists()
@@ -149,8 +168,12 @@ def test_plain_checkpoint_is_refused_with_a_clear_error(tmp_path):
 
 def test_unknown_prefix_missing_file_and_same_path_are_refused(tmp_path):
     src = tmp_path / 'odd.pth'
-    torch.save(dict(state_dict={'architecture.head.fc.weight': torch.zeros(1),
-                                'ema.head.fc.weight': torch.zeros(1)}), src)
+    torch.save(
+        dict(
+            state_dict={
+                'architecture.head.fc.weight': torch.zeros(1),
+                'ema.head.fc.weight': torch.zeros(1)
+            }), src)
     with pytest.raises(NotADistillationCheckpoint, match=r"\['ema'\]"):
         convert(str(src), str(tmp_path / 'out.pth'))
     with pytest.raises(FileNotFoundError, match='nope.pth'):
@@ -166,8 +189,11 @@ def test_unknown_prefix_missing_file_and_same_path_are_refused(tmp_path):
 def test_bare_state_dict_is_converted(tmp_path, capsys):
     src = tmp_path / 'bare.pth'
     w = torch.arange(4.)
-    torch.save({'architecture.head.fc.weight': w,
-                'teacher.head.fc.weight': w + 1}, src)
+    torch.save(
+        {
+            'architecture.head.fc.weight': w,
+            'teacher.head.fc.weight': w + 1
+        }, src)
     main([str(src), str(tmp_path / 'out.pth')])
     assert 'saved 1 student tensors' in capsys.readouterr().out
     out = torch.load(tmp_path / 'out.pth', weights_only=True)
@@ -179,8 +205,7 @@ def test_mmrazor_arguments_out_path_and_inplace(tmp_path, capsys):
     """mmrazor 1.0.0's convert_kd_ckpt_to_student.py takes CHECKPOINT
     [--out-path DIR] [--inplace] and writes <name>_student.pth."""
     w = torch.arange(4.)
-    state = {'architecture.head.fc.weight': w,
-             'teacher.head.fc.weight': w + 1}
+    state = {'architecture.head.fc.weight': w, 'teacher.head.fc.weight': w + 1}
     src = tmp_path / 'epoch_3.pth'
     torch.save(state, src)
     main([str(src)])  # next to the input

@@ -36,8 +36,8 @@ def _write_data(root):
             name = f'{k:04d}.jpg'
             img = rng.integers(0, 255, (60 + 4 * i, 80, 3), dtype=np.uint8)
             cv2.imwrite(str(img_dir / name), img)
-            labels = [CLASSES[i % 3]] + ([CLASSES[(i + 1) % 3]] if i % 2
-                                         else [])
+            labels = [CLASSES[i % 3]
+                      ] + ([CLASSES[(i + 1) % 3]] if i % 2 else [])
             items.append(dict(file_name=name, labels=labels))
         (root / f'{split}.json').write_text(json.dumps(items))
 
@@ -54,15 +54,21 @@ def _short(config, data_root, work):
     """One epoch on the generated images, no download, no workers."""
     loaders = ('train_dataloader', 'val_dataloader', 'test_dataloader')
     opts = [f'{ld}.dataset.data_root={data_root}/' for ld in loaders]
-    opts += [f'{ld}.{k}={v}' for ld in loaders for k, v in (
-        ('num_workers', 0), ('persistent_workers', False))]
-    opts += ['global_batch_size=4', 'val_dataloader.batch_size=3',
-             'test_dataloader.batch_size=3', 'train_cfg.max_epochs=1',
-             'default_hooks.logger.interval=1']
+    opts += [
+        f'{ld}.{k}={v}' for ld in loaders
+        for k, v in (('num_workers', 0), ('persistent_workers', False))
+    ]
+    opts += [
+        'global_batch_size=4', 'val_dataloader.batch_size=3',
+        'test_dataloader.batch_size=3', 'train_cfg.max_epochs=1',
+        'default_hooks.logger.interval=1'
+    ]
     if 'l2d_' in config:
-        opts += ['model.architecture.backbone.init_cfg=None',
-                 'model.teacher.backbone.init_cfg=None',
-                 f'model.teacher_ckpt={work}/my_teacher/epoch_1.pth']
+        opts += [
+            'model.architecture.backbone.init_cfg=None',
+            'model.teacher.backbone.init_cfg=None',
+            f'model.teacher_ckpt={work}/my_teacher/epoch_1.pth'
+        ]
     else:
         opts += ['model.backbone.init_cfg=None']
     return opts
@@ -76,10 +82,11 @@ def test_tutorial_commands_run(tmp_path):
     assert len(commands) == 8, commands
     results = {}
     for line in commands:
-        line = (line.replace('work_dirs/', f'{work}/')
-                .replace('data/my_data/', f'{data_root}/')
-                .replace('epoch_30.pth', 'epoch_1.pth')
-                .replace('epoch_80.pth', 'epoch_1.pth'))
+        line = (
+            line.replace('work_dirs/', f'{work}/').replace(
+                'data/my_data/', f'{data_root}/').replace(
+                    'epoch_30.pth',
+                    'epoch_1.pth').replace('epoch_80.pth', 'epoch_1.pth'))
         args = shlex.split(line)
         assert args[0] == 'python', line
         tool, argv = args[1], args[2:]

@@ -39,24 +39,30 @@ def test_converter_round_trip(coco, capsys):
     assert '3/3' in capsys.readouterr().err  # mmengine's progress bar
     items = json.loads(dst.read_text())
     assert items == [
-        dict(file_name='COCO_val2014_000000000001.jpg',
-             labels=['person', 'dog']),
+        dict(
+            file_name='COCO_val2014_000000000001.jpg',
+            labels=['person', 'dog']),
         dict(file_name='COCO_val2014_000000000002.jpg', labels=['bottle']),
-        dict(file_name='COCO_val2014_000000000003.jpg',
-             labels=['bicycle', 'dog']),
+        dict(
+            file_name='COCO_val2014_000000000003.jpg',
+            labels=['bicycle', 'dog']),
     ]
     # the list gives the same dataset as the instances file
     kw = dict(data_root=str(root), data_prefix=dict(img_path='val2014/'))
     a = CocoMultiLabel(ann_file=str(src), **kw)
     b = CocoMultiLabel(ann_file=str(dst), classes=a.CLASSES, **kw)
-    assert [a.get_data_info(i) for i in range(3)] == [
-        b.get_data_info(i) for i in range(3)]
+    assert [a.get_data_info(i)
+            for i in range(3)] == [b.get_data_info(i) for i in range(3)]
     # indices in alphabetical order, empty images kept
-    n = conv.convert(str(src), str(dst), labels='indices',
-                     class_order='alphabetical', keep_empty=True)
+    n = conv.convert(
+        str(src),
+        str(dst),
+        labels='indices',
+        class_order='alphabetical',
+        keep_empty=True)
     assert n == 4
-    assert [x['labels'] for x in json.loads(dst.read_text())] == [
-        [2, 3], [1], [0, 2], []]  # bicycle, bottle, dog, person
+    assert [x['labels'] for x in json.loads(dst.read_text())
+            ] == [[2, 3], [1], [0, 2], []]  # bicycle, bottle, dog, person
 
 
 def test_dataset_stats(coco, capsys):
@@ -65,17 +71,19 @@ def test_dataset_stats(coco, capsys):
     out_json = root / 'stats.json'
     stats = stats_tool.main([
         osp.join(ROOT, 'configs/_base_/datasets/coco_224.py'), '--split',
-        'val', '--data-root', str(root), '--cfg-options',
-        f'val_dataloader.dataset.ann_file={src}', '--json', str(out_json)
+        'val', '--data-root',
+        str(root), '--cfg-options', f'val_dataloader.dataset.ann_file={src}',
+        '--json',
+        str(out_json)
     ])
     # 3 images with labels (2, 1, 2), classes person/bicycle/dog/bottle
     assert stats['num_images'] == 3 and stats['num_classes'] == 4
     assert stats['num_labels'] == 5
-    assert stats['labels_per_image'] == dict(mean=5 / 3, median=2.0, min=1,
-                                             max=2)
+    assert stats['labels_per_image'] == dict(
+        mean=5 / 3, median=2.0, min=1, max=2)
     assert stats['labels_per_image_histogram'] == {'1': 1, '2': 2}
-    assert stats['class_frequency'] == dict(person=1, bicycle=1, dog=2,
-                                            bottle=1)
+    assert stats['class_frequency'] == dict(
+        person=1, bicycle=1, dog=2, bottle=1)
     assert json.loads(out_json.read_text()) == stats
     printed = capsys.readouterr()
     assert 'images: 3' in printed.out and 'dog' in printed.out

@@ -19,8 +19,9 @@ from mmlkd.utils.checkpoint_loading import build_for_check
 from mmlkd_testing import ROOT, run_tool
 
 MLD = 'configs/demo/mld.py'  # sync_bn='torch' from the demo schedule
-DATA = ['test_dataloader.dataset.num_images=32',
-        'test_dataloader.batch_size=16']
+DATA = [
+    'test_dataloader.dataset.num_images=32', 'test_dataloader.batch_size=16'
+]
 
 
 def _free_port() -> int:
@@ -47,16 +48,29 @@ def test_two_gloo_processes_give_the_metrics_of_one(tmp_path):
             if name.endswith('running_mean'):
                 buf.normal_(0, 0.5)
     ckpt = str(tmp_path / 'distill.pth')
-    torch.save({'meta': {'dataset_meta': {'classes': CLASSES}},
-                'state_dict': model.state_dict()}, ckpt)
+    torch.save(
+        {
+            'meta': {
+                'dataset_meta': {
+                    'classes': CLASSES
+                }
+            },
+            'state_dict': model.state_dict()
+        }, ckpt)
 
-    one = _test_tool().main([MLD, ckpt, '--work-dir', str(tmp_path / 'one'),
-                             '--cfg-options'] + DATA)
-    proc = run_tool(['tools/dist_test.sh', MLD, ckpt, '2', '--work-dir',
-                     str(tmp_path / 'two'), '--cfg-options'] + DATA,
-                    env_extra=dict(PORT=str(_free_port())))
-    line = [ln for ln in (proc.stdout + proc.stderr).splitlines()
-            if 'Epoch(test)' in ln]
+    one = _test_tool().main(
+        [MLD, ckpt, '--work-dir',
+         str(tmp_path / 'one'), '--cfg-options'] + DATA)
+    proc = run_tool(
+        [
+            'tools/dist_test.sh', MLD, ckpt, '2', '--work-dir',
+            str(tmp_path / 'two'), '--cfg-options'
+        ] + DATA,
+        env_extra=dict(PORT=str(_free_port())))
+    line = [
+        ln for ln in (proc.stdout + proc.stderr).splitlines()
+        if 'Epoch(test)' in ln
+    ]
     assert len(line) == 1, proc.stdout[-2000:]
     two = dict(re.findall(r'(multi-label/\S+): (-?[\d.]+)', line[0]))
     assert set(two) == set(one)

@@ -20,8 +20,8 @@ def _demo_models():
     from mmengine.config import Config
     from mmpretrain.registry import MODELS
     cfg = Config.fromfile(osp.join(ROOT, 'configs', 'demo', 'mld.py'))
-    return (MODELS.build(cfg.model.teacher), MODELS.build(
-        cfg.model.architecture))
+    return (MODELS.build(cfg.model.teacher),
+            MODELS.build(cfg.model.architecture))
 
 
 def _first_conv_flops(model, h, w):
@@ -31,13 +31,13 @@ def _first_conv_flops(model, h, w):
 
 
 def test_teacher_and_student_of_distill_config(capsys):
-    results = _tool().main([osp.join(ROOT, 'configs', 'demo', 'mld.py'),
-                            '--shape', '32'])
+    results = _tool().main(
+        [osp.join(ROOT, 'configs', 'demo', 'mld.py'), '--shape', '32'])
     assert set(results) == {'teacher', 'student'}
     teacher, student = _demo_models()
     for role, model in (('teacher', teacher), ('student', student)):
-        assert results[role]['params'] == sum(
-            p.numel() for p in model.parameters())
+        assert results[role]['params'] == sum(p.numel()
+                                              for p in model.parameters())
         # The first conv alone is a lower bound; the whole ResNet-18 is
         # far more (17 more convs and the classifier).
         assert results[role]['flops'] > 10 * _first_conv_flops(model, 32, 32)
@@ -46,8 +46,8 @@ def test_teacher_and_student_of_distill_config(capsys):
     ratio = results['student']['flops'] / results['teacher']['flops']
     assert 1 / 5 < ratio < 1 / 3
     # FLOPs grow with the number of positions: 64 x 64 is 4 x 32 x 32.
-    bigger = _tool().main([osp.join(ROOT, 'configs', 'demo', 'mld.py'),
-                           '--shape', '64', '64'])
+    bigger = _tool().main(
+        [osp.join(ROOT, 'configs', 'demo', 'mld.py'), '--shape', '64', '64'])
     assert bigger['teacher']['flops'] == pytest.approx(
         4 * results['teacher']['flops'], rel=0.01)
     out = capsys.readouterr().out
@@ -56,11 +56,12 @@ def test_teacher_and_student_of_distill_config(capsys):
 
 def test_plain_config(capsys):
     results = _tool().main([
-        osp.join(ROOT, 'configs', 'demo', 'student_alone.py'), '--shape',
-        '32', '32'])
+        osp.join(ROOT, 'configs', 'demo', 'student_alone.py'), '--shape', '32',
+        '32'
+    ])
     _, student = _demo_models()
     assert list(results) == ['model']
-    assert results['model']['params'] == sum(
-        p.numel() for p in student.parameters())
+    assert results['model']['params'] == sum(p.numel()
+                                             for p in student.parameters())
     lines = [line.split() for line in capsys.readouterr().out.splitlines()]
     assert ['model', 'params', 'FLOPs'] in lines

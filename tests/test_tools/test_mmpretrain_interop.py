@@ -48,12 +48,14 @@ def exported(tmp_path_factory):
             if name.endswith('running_mean'):
                 buf.normal_(0, 0.5)
     dataset = DemoShapes(split='val', num_images=6, pipeline=[])
-    torch.save(dict(state_dict=algo.state_dict(),
-                    meta=dict(cfg=cfg.pretty_text,
-                              dataset_meta=dataset.metainfo)),
-               tmp / 'distill.pth')
-    _load('convert', 'model_converters', 'convert_kd_ckpt_to_student.py'
-          ).convert(str(tmp / 'distill.pth'), str(tmp / 'student.pth'))
+    torch.save(
+        dict(
+            state_dict=algo.state_dict(),
+            meta=dict(cfg=cfg.pretty_text, dataset_meta=dataset.metainfo)),
+        tmp / 'distill.pth')
+    _load('convert', 'model_converters',
+          'convert_kd_ckpt_to_student.py').convert(
+              str(tmp / 'distill.pth'), str(tmp / 'student.pth'))
     images = []
     for i in range(len(dataset)):
         path = str(tmp / f'shape{i}.png')
@@ -66,8 +68,8 @@ def test_inferencer_answers_as_inference_tool(exported):
     import mmcv
     from mmpretrain.apis import ImageClassificationInferencer
     ckpt, images = exported
-    tool = _load('inference', 'inference.py').main([STUDENT_CFG, ckpt] +
-                                                  images)
+    tool = _load('inference',
+                 'inference.py').main([STUDENT_CFG, ckpt] + images)
     expected = np.array([r['scores'] for r in tool])
     inferencer = ImageClassificationInferencer(STUDENT_CFG, pretrained=ckpt)
     from_files = np.stack([r['pred_scores'] for r in inferencer(images)])
@@ -79,8 +81,9 @@ def test_inferencer_answers_as_inference_tool(exported):
     # The top class names agree too (the checkpoint's class list).
     named = inferencer(images[:1])[0]
     best = max(tool[0]['scores'])
-    assert named['pred_class'] == [d['name'] for d in tool[0]['labels']
-                                   if d['score'] == best][0] or best < 0.5
+    assert named['pred_class'] == [
+        d['name'] for d in tool[0]['labels'] if d['score'] == best
+    ][0] or best < 0.5
 
 
 def test_red_and_blue_stay_apart():
@@ -103,8 +106,8 @@ def test_red_and_blue_stay_apart():
 
 def test_dumped_config_states_the_per_process_batch(tmp_path):
     train = _load('mmlkd_tool_train_interop', 'train.py')
-    train.main([STUDENT_CFG, '--work-dir', str(tmp_path), '--cfg-options'] +
-               TINY_DEMO)
+    train.main([STUDENT_CFG, '--work-dir',
+                str(tmp_path), '--cfg-options'] + TINY_DEMO)
     dumped = Config.fromfile(str(tmp_path / 'student_alone.py'))
     # What mmpretrain's vis_scheduler.py (its visualization tools) reads.
     assert dumped.train_dataloader.batch_size == 16
@@ -147,5 +150,5 @@ def test_inferencer_on_an_l2d_config_sees_the_reference_pixels(tmp_path):
         got = inferencer([given])[0]['pred_scores']
         np.testing.assert_allclose(got, expected, rtol=1e-4, atol=1e-5)
     tool = _load('inference', 'inference.py').main([cfg_path, str(ckpt), path])
-    np.testing.assert_allclose(tool[0]['scores'], expected, rtol=1e-4,
-                               atol=1e-5)
+    np.testing.assert_allclose(
+        tool[0]['scores'], expected, rtol=1e-4, atol=1e-5)

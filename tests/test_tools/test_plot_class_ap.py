@@ -26,11 +26,15 @@ def dumps(tiny_teacher_ckpt, tmp_path_factory):
     down and is otherwise the teacher."""
     tmp_path = tmp_path_factory.mktemp('class_ap')
     teacher = tmp_path / 'teacher.pkl'
-    proc = run_tool(['tools/test.py', 'configs/demo/teacher.py',
-                     tiny_teacher_ckpt, '--work-dir', str(tmp_path),
-                     '--out', str(teacher), '--cfg-options'] + TINY_DEMO)
-    logged = float(re.findall(r'multi-label/mAP: ([0-9.]+)',
-                              proc.stdout + proc.stderr)[-1])
+    proc = run_tool([
+        'tools/test.py', 'configs/demo/teacher.py', tiny_teacher_ckpt,
+        '--work-dir',
+        str(tmp_path), '--out',
+        str(teacher), '--cfg-options'
+    ] + TINY_DEMO)
+    logged = float(
+        re.findall(r'multi-label/mAP: ([0-9.]+)',
+                   proc.stdout + proc.stderr)[-1])
     with open(teacher, 'rb') as f:
         samples = pickle.load(f)
     for s in samples:
@@ -45,9 +49,11 @@ def dumps(tiny_teacher_ckpt, tmp_path_factory):
 def test_chart_and_per_class_ap(dumps, tmp_path):
     teacher, student, logged_map = dumps
     out = str(tmp_path / 'class_ap.png')
-    result = _tool().main([teacher, student, '--config',
-                           osp.join(ROOT, 'configs', 'demo', 'teacher.py'),
-                           '--sort', 'gap', '--out', out])
+    result = _tool().main([
+        teacher, student, '--config',
+        osp.join(ROOT, 'configs', 'demo', 'teacher.py'), '--sort', 'gap',
+        '--out', out
+    ])
     ap_t, ap_s = result['teacher'], result['student']
     assert ap_t.shape == (16, )
     # The teacher's per-class APs average to the mAP tools/test.py logged.
@@ -96,9 +102,11 @@ def _five_class_dumps(tmp_path, n_runs=3):
             target = np.zeros(5)
             target[labels] = 1
             score = target + rng.normal(0, 0.3 + 0.4 * run, 5)
-            samples.append(dict(sample_idx=i,
-                                pred_score=torch.tensor(score).float(),
-                                gt_label=torch.tensor(labels)))
+            samples.append(
+                dict(
+                    sample_idx=i,
+                    pred_score=torch.tensor(score).float(),
+                    gt_label=torch.tensor(labels)))
         path = tmp_path / f'run{run}.pkl'
         with open(path, 'wb') as f:
             pickle.dump(samples, f)
@@ -114,8 +122,10 @@ def test_three_runs_of_a_five_class_config(tmp_path, capsys):
         "test_dataloader = dict(dataset=dict(type='CocoMultiLabel', "
         f"ann_file='x.json', classes={FIVE!r}))\n")
     out = str(tmp_path / 'ap.png')
-    result = _tool().main(paths + ['--config', str(config), '--labels',
-                                   'Teacher', 'Alone', 'KD', '--out', out])
+    result = _tool().main(paths + [
+        '--config',
+        str(config), '--labels', 'Teacher', 'Alone', 'KD', '--out', out
+    ])
     assert result['classes'] == FIVE
     assert len(result['ap']) == 3 and result['ap'][0].shape == (5, )
     # less noise, better AP: the first run is best
@@ -131,23 +141,32 @@ def test_class_names_from_the_checkpoint_first(tmp_path):
     paths = _five_class_dumps(tmp_path, n_runs=1)
     ckpt = tmp_path / 'model.pth'
     stored = [n.upper() for n in FIVE]
-    torch.save(dict(meta=dict(dataset_meta=dict(classes=stored)),
-                    state_dict={}), ckpt)
-    result = _tool().main(paths + ['--checkpoint', str(ckpt), '--out',
-                                   str(tmp_path / 'ap.png')])
+    torch.save(
+        dict(meta=dict(dataset_meta=dict(classes=stored)), state_dict={}),
+        ckpt)
+    result = _tool().main(
+        paths + ['--checkpoint',
+                 str(ckpt), '--out',
+                 str(tmp_path / 'ap.png')])
     assert result['classes'] == stored and result['labels'] == ['run0']
     # without names: indices, never COCO's 80
     config = tmp_path / 'unnamed.py'
     config.write_text("test_dataloader = dict(dataset=dict("
                       "type='CocoMultiLabel', ann_file='x.json'))\n")
-    result = _tool().main(paths + ['--config', str(config), '--out',
-                                   str(tmp_path / 'ap.png')])
+    result = _tool().main(
+        paths + ['--config',
+                 str(config), '--out',
+                 str(tmp_path / 'ap.png')])
     assert result['classes'] == ['0', '1', '2', '3', '4']
     # a checkpoint naming another number of classes is refused
-    torch.save(dict(meta=dict(dataset_meta=dict(classes=['a', 'b'])),
-                    state_dict={}), ckpt)
+    torch.save(
+        dict(meta=dict(dataset_meta=dict(classes=['a', 'b'])), state_dict={}),
+        ckpt)
     with pytest.raises(ValueError, match='names 2 classes'):
-        _tool().main(paths + ['--checkpoint', str(ckpt), '--out',
-                              str(tmp_path / 'ap.png')])
+        _tool().main(
+            paths +
+            ['--checkpoint',
+             str(ckpt), '--out',
+             str(tmp_path / 'ap.png')])
     with pytest.raises(SystemExit):  # one label per run
         _tool().main(paths + ['--labels', 'a', 'b'])

@@ -42,14 +42,17 @@ def test_squash_to_size_keeps_layout(tmp_path, capsys):
         assert img.shape == (16, 24, 3), rel
     assert not (dst / 'a' / 'notes.txt').exists()
     # A second run keeps what is there unless asked to overwrite.
-    assert preresize_images.main([str(src), str(dst), '--size', '24', '16'
-                                  ])['skipped'] == 3
+    assert preresize_images.main([str(src),
+                                  str(dst), '--size', '24',
+                                  '16'])['skipped'] == 3
 
 
 def test_workers_show_progress_too(tmp_path, capsys):
     src, _ = _tree(tmp_path)
-    counts = preresize_images.main([str(src), str(tmp_path / 'dst'),
-                                    '--size', '24', '16', '--workers', '2'])
+    counts = preresize_images.main([
+        str(src),
+        str(tmp_path / 'dst'), '--size', '24', '16', '--workers', '2'
+    ])
     assert counts['resized'] == 3
     assert '3/3' in capsys.readouterr().err
 
@@ -71,8 +74,8 @@ def test_bad_arguments_are_named(tmp_path):
     with pytest.raises(ValueError, match='DST must differ'):
         preresize_images.convert(str(src), str(src), shorter=8)
     with pytest.raises(FileNotFoundError, match='does not exist'):
-        preresize_images.convert(str(tmp_path / 'nope'), str(tmp_path / 'd'),
-                                 shorter=8)
+        preresize_images.convert(
+            str(tmp_path / 'nope'), str(tmp_path / 'd'), shorter=8)
     empty = tmp_path / 'empty'
     empty.mkdir()
     with pytest.raises(FileNotFoundError, match='no image'):
@@ -85,20 +88,26 @@ def test_preresized_copy_serves_the_coco_pipeline(tmp_path):
     JPEG re-encoding."""
     names = bench_pipeline.make_jpegs(str(tmp_path), 4, (160, 120))
     bench_pipeline.write_annotations(str(tmp_path), names, (160, 120))
-    run_tool(['tools/dataset_converters/preresize_images.py',
-              str(tmp_path / 'train2014'), str(tmp_path / 'train2014_224'),
-              '--size', '224', '224', '--workers', '2'])
-    ann = json.loads((tmp_path / 'annotations' /
-                      'instances_train2014.json').read_text())
-    assert {im['file_name'] for im in ann['images']} == set(
-        os.listdir(tmp_path / 'train2014_224'))
+    run_tool([
+        'tools/dataset_converters/preresize_images.py',
+        str(tmp_path / 'train2014'),
+        str(tmp_path / 'train2014_224'), '--size', '224', '224', '--workers',
+        '2'
+    ])
+    ann = json.loads(
+        (tmp_path / 'annotations' / 'instances_train2014.json').read_text())
+    assert {im['file_name']
+            for im in ann['images']
+            } == set(os.listdir(tmp_path / 'train2014_224'))
     orig = bench_pipeline.build_dataset('coco', str(tmp_path), 'train2014/')
     small = bench_pipeline.build_dataset('coco', str(tmp_path),
                                          'train2014_224/')
     assert len(orig) == len(small) == 4
     for ds in (orig, small):  # no random flip: compare pixels
-        ds.pipeline.transforms = [t for t in ds.pipeline.transforms
-                                  if type(t).__name__ != 'RandomFlip']
+        ds.pipeline.transforms = [
+            t for t in ds.pipeline.transforms
+            if type(t).__name__ != 'RandomFlip'
+        ]
     for i in range(4):
         a, b = orig[i], small[i]
         assert a['inputs'].shape == b['inputs'].shape == (3, 224, 224)

@@ -18,8 +18,10 @@ def _tool():
 
 def test_prints_resolved_distill_config_with_overrides(capsys):
     weight = 'model.distiller.distill_losses.loss_mld.loss_weight=0.5'
-    _tool().main([osp.join(ROOT, 'configs', 'demo', 'mld.py'),
-                  '--cfg-options', 'train_cfg.max_epochs=3', weight])
+    _tool().main([
+        osp.join(ROOT, 'configs', 'demo', 'mld.py'), '--cfg-options',
+        'train_cfg.max_epochs=3', weight
+    ])
     out = capsys.readouterr().out
     assert out.startswith('Config:\n')
     # The printed text is a config of its own: parse it back.
@@ -35,6 +37,6 @@ def test_prints_resolved_distill_config_with_overrides(capsys):
 
 
 def test_missing_config_is_named():
-    with pytest.raises(FileNotFoundError,
-                       match="no such config 'configs/demo/nope.py'"):
+    with pytest.raises(
+            FileNotFoundError, match="no such config 'configs/demo/nope.py'"):
         _tool().main(['configs/demo/nope.py'])

@@ -52,20 +52,19 @@ def checkpoints(tmp_path_factory):
     torch.manual_seed(0)
     student = CLS_MODELS.build(Config.fromfile(STUDENT_CFG).model)
     _spread_bn(student)
-    torch.save(dict(state_dict=student.state_dict(), meta=meta),
-               tmp / 'student.pth')
+    torch.save(
+        dict(state_dict=student.state_dict(), meta=meta), tmp / 'student.pth')
 
     cfg = Config.fromfile(MLD_CFG)
     cfg.model.teacher_ckpt = None
     torch.manual_seed(1)
     algo = KD_MODELS.build(cfg.model)
     _spread_bn(algo)
-    torch.save(dict(state_dict=algo.state_dict(), meta=meta),
-               tmp / 'distill.pth')
-    return tmp, dict(student=(STUDENT_CFG, tmp / 'student.pth',
-                              student.eval()),
-                     distill=(MLD_CFG, tmp / 'distill.pth',
-                              algo.architecture.eval()))
+    torch.save(
+        dict(state_dict=algo.state_dict(), meta=meta), tmp / 'distill.pth')
+    return tmp, dict(
+        student=(STUDENT_CFG, tmp / 'student.pth', student.eval()),
+        distill=(MLD_CFG, tmp / 'distill.pth', algo.architecture.eval()))
 
 
 def _torch_out(model, x, output):
@@ -82,11 +81,13 @@ def test_onnxruntime_matches_torch_at_batch_1_and_3(checkpoints, which,
     tmp, runs = checkpoints
     config, ckpt, model = runs[which]
     out = tmp / f'{which}_{output}.onnx'
-    info = _tool().main([config, str(ckpt), str(out), '--shape', '32',
-                         '--output', output])
+    info = _tool().main(
+        [config,
+         str(ckpt),
+         str(out), '--shape', '32', '--output', output])
     assert info['student'] is (which == 'distill')
-    session = ort.InferenceSession(str(out),
-                                   providers=['CPUExecutionProvider'])
+    session = ort.InferenceSession(
+        str(out), providers=['CPUExecutionProvider'])
     (inp, ), (res, ) = session.get_inputs(), session.get_outputs()
     assert inp.name == 'input' and res.name == output
     assert not isinstance(inp.shape[0], int)  # the dynamic batch axis
@@ -115,8 +116,11 @@ def test_cli_exports_and_verifies(checkpoints):
     tmp, runs = checkpoints
     config, ckpt, _ = runs['distill']
     out = tmp / 'cli.onnx'
-    proc = run_tool(['tools/deployment/pytorch2onnx.py', config, str(ckpt),
-                     str(out), '--shape', '32', '--verify'])
+    proc = run_tool([
+        'tools/deployment/pytorch2onnx.py', config,
+        str(ckpt),
+        str(out), '--shape', '32', '--verify'
+    ])
     assert osp.isfile(out)
     assert 'exported the student' in proc.stdout
     diff = float(proc.stdout.rsplit('max |diff| = ', 1)[1].split()[0])
@@ -129,6 +133,8 @@ def test_wrong_checkpoint_is_refused(checkpoints, tmp_path):
     # the MLD distillation checkpoint's student is the demo student: the
     # teacher config does not fit it
     with pytest.raises(SystemExit, match='does not fit'):
-        _tool().main([osp.join(ROOT, 'configs', 'demo', 'teacher.py'),
-                      str(runs['distill'][1]), str(tmp_path / 'x.onnx'),
-                      '--shape', '32'])
+        _tool().main([
+            osp.join(ROOT, 'configs', 'demo', 'teacher.py'),
+            str(runs['distill'][1]),
+            str(tmp_path / 'x.onnx'), '--shape', '32'
+        ])

@@ -9,6 +9,7 @@ import shutil
 import sys
 
 import pytest
+
 from mmlkd_testing import ROOT, run_tool
 
 sys.path.insert(0, os.path.join(ROOT, 'tools', 'benchmark'))
@@ -16,8 +17,9 @@ import paired_stats  # noqa: E402
 import quality  # noqa: E402
 
 # Seed 5: not the configs' default 0, so the override is visible.
-TINY = ['--methods', 'kd', '--seeds', '5', '--epochs', '1',
-        '--num-train', '48']
+TINY = [
+    '--methods', 'kd', '--seeds', '5', '--epochs', '1', '--num-train', '48'
+]
 
 
 def test_quality_tiny_end_to_end_and_resume(tiny_teacher_ckpt, tmp_path):
@@ -30,12 +32,18 @@ def test_quality_tiny_end_to_end_and_resume(tiny_teacher_ckpt, tmp_path):
     # Scores cached for exactly this checkpoint are reused, not recomputed
     # (and the test saves a tools/test.py run).
     cached = dict(mAP=11.11, CF1=22.22, OF1=33.33)
-    (work / 'teacher' / 'scores.json').write_text(json.dumps(dict(
-        checkpoint=str(teacher), metrics=cached, seconds=1.0,
-        mtime=os.path.getmtime(teacher))))
+    (work / 'teacher' / 'scores.json').write_text(
+        json.dumps(
+            dict(
+                checkpoint=str(teacher),
+                metrics=cached,
+                seconds=1.0,
+                mtime=os.path.getmtime(teacher))))
 
-    proc = run_tool(['tools/benchmark/quality.py', '--work-dir', str(work)]
-                    + TINY, timeout=300)
+    proc = run_tool(
+        ['tools/benchmark/quality.py', '--work-dir',
+         str(work)] + TINY,
+        timeout=300)
     out = proc.stdout
     assert 'reusing' in out and 'teacher' in out
     assert 'score teacher' not in out
@@ -54,8 +62,10 @@ def test_quality_tiny_end_to_end_and_resume(tiny_teacher_ckpt, tmp_path):
     md = (work / 'results.md').read_text()
     rows = [line for line in md.splitlines() if line.startswith('| ')]
     labels = [r.split('|')[1].strip() for r in rows[1:]]
-    assert labels == ['---', 'teacher (linear head)',
-                      'student alone (linear head)', 'vanilla KD'], md
+    assert labels == [
+        '---', 'teacher (linear head)', 'student alone (linear head)',
+        'vanilla KD'
+    ], md
     scores = {}
     for name in ('student_alone', 'kd'):
         with open(work / name / 'seed5' / 'scores.json') as f:
@@ -73,16 +83,20 @@ def test_quality_tiny_end_to_end_and_resume(tiny_teacher_ckpt, tmp_path):
     assert 'Wall time' in md
 
     # Everything is cached now: nothing is trained or scored again.
-    proc = run_tool(['tools/benchmark/quality.py', '--work-dir', str(work)]
-                    + TINY, timeout=120)
+    proc = run_tool(
+        ['tools/benchmark/quality.py', '--work-dir',
+         str(work)] + TINY,
+        timeout=120)
     assert '0 jobs to do' in proc.stdout, proc.stdout[-2000:]
     assert (work / 'results.md').read_text().split('Settings')[0] == \
         md.split('Settings')[0]
 
 
 def test_plan_pairs_methods_with_their_teacher_and_baseline():
-    args = quality.parse_args(['--methods', 'l2d', 'kd', '--seeds', '3', '4',
-                               '--work-dir', 'work_dirs/q'])
+    args = quality.parse_args([
+        '--methods', 'l2d', 'kd', '--seeds', '3', '4', '--work-dir',
+        'work_dirs/q'
+    ])
     runs = {r.key: r for r in quality.plan_runs(args)}
     assert set(runs) == {
         'teacher', 'teacher_mldecoder', 'student_alone/seed3',
@@ -159,8 +173,7 @@ def test_t_quantiles_match_the_t_distribution():
     assert paired_stats.t_quantile_975(4) == 2.776
     # Between tabulated rows the lower df (wider interval) is used.
     assert paired_stats.t_quantile_975(45) == paired_stats.t_quantile_975(40)
-    assert paired_stats.t_quantile_975(500) == paired_stats.t_quantile_975(
-        120)
+    assert paired_stats.t_quantile_975(500) == paired_stats.t_quantile_975(120)
     for bad in (0, -1, 2.0):
         with pytest.raises(ValueError, match='degrees of freedom'):
             paired_stats.t_quantile_975(bad)
@@ -172,8 +185,8 @@ def test_t_quantiles_match_the_t_distribution():
             stats.t.ppf(0.975, df), abs=6e-4), df
     # Above 30 the table never narrows the interval (up to its rounding).
     for df in range(31, 200):
-        assert paired_stats.t_quantile_975(df) >= stats.t.ppf(
-            0.975, df) - 5e-4, df
+        assert paired_stats.t_quantile_975(df) >= stats.t.ppf(0.975,
+                                                              df) - 5e-4, df
 
 
 def _row(md: str, label: str):
@@ -183,39 +196,50 @@ def _row(md: str, label: str):
 
 def test_results_table_mean_std_and_paired_gain():
     table = {
-        'student_alone': {0: dict(mAP=40.0, CF1=30.0, OF1=35.0),
-                          1: dict(mAP=42.0, CF1=32.0, OF1=37.0),
-                          2: dict(mAP=44.0, CF1=34.0, OF1=39.0)},
+        'student_alone': {
+            0: dict(mAP=40.0, CF1=30.0, OF1=35.0),
+            1: dict(mAP=42.0, CF1=32.0, OF1=37.0),
+            2: dict(mAP=44.0, CF1=34.0, OF1=39.0)
+        },
         # Gains 1, 2, 3 (hand-worked case above): not significant.
-        'kd': {0: dict(mAP=41.0, CF1=31.0, OF1=36.0),
-               1: dict(mAP=44.0, CF1=33.0, OF1=38.0),
-               2: dict(mAP=47.0, CF1=35.0, OF1=40.0)},
+        'kd': {
+            0: dict(mAP=41.0, CF1=31.0, OF1=36.0),
+            1: dict(mAP=44.0, CF1=33.0, OF1=38.0),
+            2: dict(mAP=47.0, CF1=35.0, OF1=40.0)
+        },
         # Gains 2, 3, 4: significant.
-        'pkt': {0: dict(mAP=42.0, CF1=31.0, OF1=36.0),
-                1: dict(mAP=45.0, CF1=33.0, OF1=38.0),
-                2: dict(mAP=48.0, CF1=35.0, OF1=40.0)},
+        'pkt': {
+            0: dict(mAP=42.0, CF1=31.0, OF1=36.0),
+            1: dict(mAP=45.0, CF1=33.0, OF1=38.0),
+            2: dict(mAP=48.0, CF1=35.0, OF1=40.0)
+        },
         # Seed 2 missing: two pairs, gains 5 and 7; df 1, t = 12.706,
         # half-width 12.706 * 1.4142 / sqrt(2) = 12.706.
-        'fitnet': {0: dict(mAP=45.0, CF1=31.0, OF1=36.0),
-                   1: dict(mAP=49.0, CF1=33.0, OF1=38.0)},
+        'fitnet': {
+            0: dict(mAP=45.0, CF1=31.0, OF1=36.0),
+            1: dict(mAP=49.0, CF1=33.0, OF1=38.0)
+        },
     }
-    args = quality.parse_args(['--methods', 'kd', 'pkt', 'fitnet',
-                               '--seeds', '0', '1', '2'])
+    args = quality.parse_args(
+        ['--methods', 'kd', 'pkt', 'fitnet', '--seeds', '0', '1', '2'])
     order = ['teacher', 'student_alone', 'kd', 'pkt', 'fitnet']
     md = quality.results_markdown(table, order, args, 60.0, 120.0, [])
     header = [r for r in md.splitlines() if r.startswith('| model')][0]
     assert [c.strip() for c in header.split('|')[1:-1]] == [
         'model', 'seeds', 'mAP (mean ± std)', 'CF1', 'OF1',
-        'paired gain (mean ± std [95 % CI])', 'significant']
+        'paired gain (mean ± std [95 % CI])', 'significant'
+    ]
     # kd mAP: mean 44, sample std of (41, 44, 47) = 3.
     assert _row(md, 'vanilla KD') == [
         'vanilla KD', '3', '44.00 ± 3.00', '33.00 ± 2.00', '38.00 ± 2.00',
-        '+2.00 ± 1.00 [-0.48, +4.48]', 'no']
+        '+2.00 ± 1.00 [-0.48, +4.48]', 'no'
+    ]
     assert _row(md, 'PKT')[5:] == ['+3.00 ± 1.00 [+0.52, +5.48]', 'yes']
     half = 12.706 * math.sqrt(2) / math.sqrt(2)
     assert _row(md, 'FitNet')[1] == '2'
     assert _row(md, 'FitNet')[5:] == [
-        f'+6.00 ± 1.41 [{6 - half:+.2f}, {6 + half:+.2f}]', 'no']
+        f'+6.00 ± 1.41 [{6 - half:+.2f}, {6 + half:+.2f}]', 'no'
+    ]
     assert _row(md, 'student alone (linear head)')[5:] == ['', '']
     assert 't(0.975, n-1)' in md
 
@@ -226,18 +250,32 @@ def test_results_table_mean_std_and_paired_gain():
     assert data['kd']['baseline'] == 'student_alone'
     assert data['kd']['mAP'] == dict(mean=44.0, std=3.0)
     assert data['kd']['seeds']['1'] == dict(mAP=44.0, CF1=33.0, OF1=38.0)
-    assert data['pkt']['gain'] == pytest.approx(dict(
-        n=3, mean=3.0, std=1.0, low=3 - 4.303 / math.sqrt(3),
-        high=3 + 4.303 / math.sqrt(3), significant=True))
+    assert data['pkt']['gain'] == pytest.approx(
+        dict(
+            n=3,
+            mean=3.0,
+            std=1.0,
+            low=3 - 4.303 / math.sqrt(3),
+            high=3 + 4.303 / math.sqrt(3),
+            significant=True))
     assert data['kd']['gain']['significant'] is False
     assert 'gain' not in data['student_alone']
 
 
 def test_bar_chart_marks_significant_gains(tmp_path, monkeypatch):
     table = {
-        'student_alone': {s: dict(mAP=40.0 + s) for s in range(3)},
-        'kd': {s: dict(mAP=41.0 + 2 * s) for s in range(3)},  # 1, 2, 3
-        'pkt': {s: dict(mAP=42.0 + 2 * s) for s in range(3)},  # 2, 3, 4
+        'student_alone': {
+            s: dict(mAP=40.0 + s)
+            for s in range(3)
+        },
+        'kd': {
+            s: dict(mAP=41.0 + 2 * s)
+            for s in range(3)
+        },  # 1, 2, 3
+        'pkt': {
+            s: dict(mAP=42.0 + 2 * s)
+            for s in range(3)
+        },  # 2, 3, 4
     }
     texts = []
     import matplotlib.axes

@@ -32,9 +32,11 @@ done
 exec "${cmd[@]}"
 '''
 
-SRUN_OPTIONS = ['-p', 'gpu-part', '--job-name=kd job', '--gres=gpu:2',
-                '--ntasks=4', '--ntasks-per-node=2', '--cpus-per-task=3',
-                '--kill-on-bad-exit=1', '--quotatype=auto', '--exclusive']
+SRUN_OPTIONS = [
+    '-p', 'gpu-part', '--job-name=kd job', '--gres=gpu:2', '--ntasks=4',
+    '--ntasks-per-node=2', '--cpus-per-task=3', '--kill-on-bad-exit=1',
+    '--quotatype=auto', '--exclusive'
+]
 
 
 @pytest.fixture
@@ -45,9 +47,13 @@ def fake_srun(tmp_path):
     srun.write_text(FAKE_SRUN)
     srun.chmod(srun.stat().st_mode | stat.S_IXUSR)
     log = tmp_path / 'srun_args'
-    env = dict(PATH=f'{bin_dir}{os.pathsep}{os.environ["PATH"]}',
-               FAKE_SRUN_LOG=str(log), GPUS='4', GPUS_PER_NODE='2',
-               CPUS_PER_TASK='3', SRUN_ARGS='--quotatype=auto --exclusive')
+    env = dict(
+        PATH=f'{bin_dir}{os.pathsep}{os.environ["PATH"]}',
+        FAKE_SRUN_LOG=str(log),
+        GPUS='4',
+        GPUS_PER_NODE='2',
+        CPUS_PER_TASK='3',
+        SRUN_ARGS='--quotatype=auto --exclusive')
 
     def recorded():
         return log.read_bytes().decode().split('\0')[:-1]
@@ -62,17 +68,22 @@ def _tool(name):
 def test_slurm_train_passes_srun_options_and_trains(fake_srun, tmp_path):
     env, recorded = fake_srun
     work = tmp_path / 'work'
-    run_tool(['tools/slurm_train.sh', 'gpu-part', 'kd job',
-              'configs/demo/student_alone.py', str(work), '--cfg-options'] +
-             TINY_DEMO, env_extra=env)
+    run_tool(
+        [
+            'tools/slurm_train.sh', 'gpu-part', 'kd job',
+            'configs/demo/student_alone.py',
+            str(work), '--cfg-options'
+        ] + TINY_DEMO,
+        env_extra=env)
     argv = recorded()
     assert argv[:len(SRUN_OPTIONS)] == SRUN_OPTIONS
     command = argv[len(SRUN_OPTIONS):]
     assert command[0] == sys.executable and command[1] == '-u'
     assert os.path.realpath(command[2]) == _tool('train.py')
-    assert command[3:] == ['configs/demo/student_alone.py',
-                           f'--work-dir={work}', '--launcher=slurm',
-                           '--cfg-options'] + TINY_DEMO
+    assert command[3:] == [
+        'configs/demo/student_alone.py', f'--work-dir={work}',
+        '--launcher=slurm', '--cfg-options'
+    ] + TINY_DEMO
     assert (work / 'epoch_1.pth').is_file()
 
 
@@ -80,23 +91,28 @@ def test_slurm_test_passes_checkpoint_and_args(fake_srun, tmp_path,
                                                tiny_teacher_ckpt):
     env, recorded = fake_srun
     out = tmp_path / 'preds.pkl'
-    extra = ['--out', str(out), '--work-dir', str(tmp_path), '--cfg-options'
-             ] + TINY_DEMO
-    run_tool(['tools/slurm_test.sh', 'gpu-part', 'kd job',
-              'configs/demo/teacher.py', tiny_teacher_ckpt] + extra,
-             env_extra=env)
+    extra = ['--out',
+             str(out), '--work-dir',
+             str(tmp_path), '--cfg-options'] + TINY_DEMO
+    run_tool(
+        [
+            'tools/slurm_test.sh', 'gpu-part', 'kd job',
+            'configs/demo/teacher.py', tiny_teacher_ckpt
+        ] + extra,
+        env_extra=env)
     argv = recorded()
     assert argv[:len(SRUN_OPTIONS)] == SRUN_OPTIONS
     command = argv[len(SRUN_OPTIONS):]
     assert os.path.realpath(command[2]) == _tool('test.py')
-    assert command[3:] == ['configs/demo/teacher.py', tiny_teacher_ckpt,
-                           '--launcher=slurm'] + extra
+    assert command[3:] == [
+        'configs/demo/teacher.py', tiny_teacher_ckpt, '--launcher=slurm'
+    ] + extra
     with open(out, 'rb') as f:
         assert len(pickle.load(f)) == 32
 
 
-@pytest.mark.parametrize('script', ['tools/slurm_train.sh',
-                                    'tools/slurm_test.sh'])
+@pytest.mark.parametrize('script',
+                         ['tools/slurm_train.sh', 'tools/slurm_test.sh'])
 def test_missing_arguments_print_usage(script, fake_srun):
     env, _ = fake_srun
     proc = run_tool([script, 'gpu-part', 'job'], env_extra=env, check=False)

@@ -14,8 +14,7 @@ from mmlkd.utils.checkpoint_loading import build_for_check
 from mmlkd_testing import ROOT
 
 STUDENT = 'configs/demo/student_alone.py'
-DATA = ['test_dataloader.dataset.num_images=8',
-        'test_dataloader.batch_size=4']
+DATA = ['test_dataloader.dataset.num_images=8', 'test_dataloader.batch_size=4']
 
 
 def _tool():
@@ -33,14 +32,22 @@ def ckpt(tmp_path_factory):
     torch.manual_seed(0)
     model = build_for_check(cfg.model, 'mmpretrain')
     path = tmp_path_factory.mktemp('outputs') / 'student.pth'
-    torch.save({'meta': {'dataset_meta': {'classes': CLASSES}},
-                'state_dict': model.state_dict()}, path)
+    torch.save(
+        {
+            'meta': {
+                'dataset_meta': {
+                    'classes': CLASSES
+                }
+            },
+            'state_dict': model.state_dict()
+        }, path)
     return str(path)
 
 
 def _run(ckpt, tmp_path, *extra):
-    return _tool().main([STUDENT, ckpt, '--work-dir', str(tmp_path), *extra,
-                         '--cfg-options'] + DATA)
+    return _tool().main(
+        [STUDENT, ckpt, '--work-dir',
+         str(tmp_path), *extra, '--cfg-options'] + DATA)
 
 
 def test_out_item_pred_and_metrics(ckpt, tmp_path):
@@ -63,8 +70,8 @@ def test_out_item_pred_and_metrics(ckpt, tmp_path):
              'metrics')
 
 
-def test_show_dir_pictures_with_true_and_predicted_labels(ckpt, tmp_path,
-                                                          monkeypatch):
+def test_show_dir_pictures_with_true_and_predicted_labels(
+        ckpt, tmp_path, monkeypatch):
     from matplotlib.axes import Axes
     texts = []
     draw = Axes.text
@@ -77,8 +84,8 @@ def test_show_dir_pictures_with_true_and_predicted_labels(ckpt, tmp_path,
     show = tmp_path / 'pictures'
     _run(ckpt, tmp_path, '--show-dir', str(show), '--interval', '2')
     pictures = sorted(show.glob('*.png'))
-    assert [p.name for p in pictures] == ['0_0.png', '2_0.png', '4_0.png',
-                                          '6_0.png']
+    assert [p.name
+            for p in pictures] == ['0_0.png', '2_0.png', '4_0.png', '6_0.png']
     assert len(texts) == 4
     from mmlkd.datasets import DemoShapes
     ds = DemoShapes(split='val', num_images=8)

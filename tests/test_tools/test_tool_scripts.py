@@ -18,4 +18,3 @@ TOOLS = [
 def test_help(tool):
     proc = run_tool([tool, '--help'])
     assert proc.stdout.startswith('usage:')
-

@@ -7,6 +7,7 @@ import sys
 
 import numpy as np
 import pytest
+
 from mmlkd_testing import ROOT
 
 sys.path.insert(0, os.path.join(ROOT, 'tools', 'benchmark'))
@@ -17,12 +18,10 @@ def test_choose_best_and_ties_go_to_the_scale_nearest_one():
     assert weight_sweep.choose({0.1: 50.0, 1.0: 51.0, 10.0: 53.0}, 0.1) == 10
     assert weight_sweep.choose({0.1: 55.0, 1.0: 51.0, 10.0: 53.0}, 0.1) == 0.1
     # Within the tie margin of the best: the paper's scale is kept.
-    assert weight_sweep.choose({0.1: 53.05, 1.0: 53.0, 10.0: 50.0},
-                               0.1) == 1.0
+    assert weight_sweep.choose({0.1: 53.05, 1.0: 53.0, 10.0: 50.0}, 0.1) == 1.0
     # 0.1 and 10 tie and 1 is worse: equally far from 1 on a log scale,
     # the smaller one (less distillation) wins.
-    assert weight_sweep.choose({0.1: 53.0, 1.0: 40.0, 10.0: 53.0},
-                               0.1) == 0.1
+    assert weight_sweep.choose({0.1: 53.0, 1.0: 40.0, 10.0: 53.0}, 0.1) == 0.1
 
 
 def _config(tmp_path, text):
@@ -36,8 +35,10 @@ def test_sweep_config_scales_every_distillation_weight(tmp_path):
     import mmlkd  # noqa: F401
     weights = weight_sweep.distill_weights('configs/l2d/demo_l2d.py')
     assert weights == pytest.approx({'loss_mld': 10 / 64, 'loss_led': 1 / 64})
-    cfg = _config(tmp_path, weight_sweep.sweep_config_text(
-        'configs/l2d/demo_l2d.py', 2400, weights, 10.0))
+    cfg = _config(
+        tmp_path,
+        weight_sweep.sweep_config_text('configs/l2d/demo_l2d.py', 2400,
+                                       weights, 10.0))
     losses = cfg.model.distiller.distill_losses
     assert losses.loss_mld.loss_weight == pytest.approx(100 / 64)
     assert losses.loss_led.loss_weight == pytest.approx(10 / 64)
@@ -46,9 +47,14 @@ def test_sweep_config_scales_every_distillation_weight(tmp_path):
     assert losses.loss_led.id_weight == 1000.0
     assert cfg.model.architecture.head.loss.loss_weight == 1.0
     # A parent's scale on the shared term.
-    cfg = _config(tmp_path, weight_sweep.sweep_config_text(
-        'configs/l2d/demo_l2d.py', 2400, weights, 0.1,
-        fixed={'loss_mld': 10.0}))
+    cfg = _config(
+        tmp_path,
+        weight_sweep.sweep_config_text(
+            'configs/l2d/demo_l2d.py',
+            2400,
+            weights,
+            0.1,
+            fixed={'loss_mld': 10.0}))
     losses = cfg.model.distiller.distill_losses
     assert losses.loss_mld.loss_weight == pytest.approx(100 / 64)
     assert losses.loss_led.loss_weight == pytest.approx(0.1 / 64)
@@ -74,33 +80,42 @@ def test_shipped_scale_is_divided_out(tmp_path, monkeypatch):
         "demo_weight_scale = dict(loss_led=0.1)\n")
     monkeypatch.setattr(weight_sweep, 'ROOT', str(tmp_path))
     assert weight_sweep.distill_weights('configs/scaled_kd.py') == {
-        'loss_kd': pytest.approx(1.0)}
+        'loss_kd': pytest.approx(1.0)
+    }
     assert weight_sweep.distill_weights('configs/scaled_l2d.py') == {
-        'loss_mld': pytest.approx(10 / 64), 'loss_led': pytest.approx(1 / 64)}
+        'loss_mld': pytest.approx(10 / 64),
+        'loss_led': pytest.approx(1 / 64)
+    }
     with pytest.raises(KeyError, match='bad_scale.py.*loss_led.*loss_kd'):
         weight_sweep.distill_weights('configs/bad_scale.py')
 
 
 def test_held_out_split_is_the_rest_of_the_training_images(tmp_path):
-    import mmlkd  # noqa: F401
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import DATASETS
-    cfg = _config(tmp_path, weight_sweep.sweep_config_text(
-        'configs/demo/student_alone.py', 2400, {}, 1.0))
+
+    import mmlkd  # noqa: F401
+    cfg = _config(
+        tmp_path,
+        weight_sweep.sweep_config_text('configs/demo/student_alone.py', 2400,
+                                       {}, 1.0))
     with DefaultScope.overwrite_default_scope('mmpretrain'):
         fit = DATASETS.build(cfg.train_dataloader.dataset)
         held = DATASETS.build(cfg.test_dataloader.dataset)
         full = DATASETS.build(
-            dict(type='DemoShapes', split='train', num_images=3000,
-                 pipeline=[]))
+            dict(
+                type='DemoShapes', split='train', num_images=3000,
+                pipeline=[]))
     assert len(fit) == 2400 and len(held) == 600
     assert held.split == 'train'  # not the validation split
     for i in (0, 1799, 2399):
-        np.testing.assert_array_equal(fit.get_data_info(i)['img'],
-                                      full.get_data_info(i)['img'])
+        np.testing.assert_array_equal(
+            fit.get_data_info(i)['img'],
+            full.get_data_info(i)['img'])
     for i in (0, 599):
-        np.testing.assert_array_equal(held.get_data_info(i)['img'],
-                                      full.get_data_info(2400 + i)['img'])
+        np.testing.assert_array_equal(
+            held.get_data_info(i)['img'],
+            full.get_data_info(2400 + i)['img'])
 
 
 def test_arguments_and_parents():
@@ -123,11 +138,23 @@ def test_a_best_scale_at_the_grid_edge_sweeps_one_decade_further():
     assert edge({0.1: 50.0, 1.0: 55.0, 10.0: 58.0}, 10.0, grid, 2) == 100.0
     # Still at the edge after one extension: one more, then stop at
     # `extend` decades past the grid.
-    assert edge({0.01: 57.0, 0.1: 56.0, 1.0: 55.0, 10.0: 52.0}, 0.01,
-                grid, 2) == 0.001
-    assert edge({0.001: 58.0, 0.01: 57.0, 0.1: 56.0, 1.0: 55.0}, 0.001,
-                grid, 2) is None
+    assert edge({
+        0.01: 57.0,
+        0.1: 56.0,
+        1.0: 55.0,
+        10.0: 52.0
+    }, 0.01, grid, 2) == 0.001
+    assert edge({
+        0.001: 58.0,
+        0.01: 57.0,
+        0.1: 56.0,
+        1.0: 55.0
+    }, 0.001, grid, 2) is None
     assert edge({0.1: 56.0, 1.0: 55.0, 10.0: 52.0}, 0.1, grid, 0) is None
     # An extension that lost brings the best back inside: stop.
-    assert edge({0.01: 50.0, 0.1: 56.0, 1.0: 55.0, 10.0: 52.0}, 0.1,
-                grid, 2) is None
+    assert edge({
+        0.01: 50.0,
+        0.1: 56.0,
+        1.0: 55.0,
+        10.0: 52.0
+    }, 0.1, grid, 2) is None

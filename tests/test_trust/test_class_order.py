@@ -54,7 +54,10 @@ def _cfg(path):
 def _save(model_cfg, path, classes, scope='mmpretrain'):
     model = build_for_check(model_cfg, scope)
     meta = {} if classes is None else {
-        'dataset_meta': {'classes': tuple(classes)}}
+        'dataset_meta': {
+            'classes': tuple(classes)
+        }
+    }
     torch.save({'meta': meta, 'state_dict': model.state_dict()}, path)
     return str(path)
 
@@ -73,8 +76,8 @@ def _coco_list(tmp_path, n=3):
     img_dir.mkdir(exist_ok=True)
     entries = []
     for k in range(n):
-        img = np.random.default_rng(k).integers(0, 255, (12, 16, 3),
-                                                dtype=np.uint8)
+        img = np.random.default_rng(k).integers(
+            0, 255, (12, 16, 3), dtype=np.uint8)
         cv2.imwrite(str(img_dir / f'{k}.jpg'), img)
         entries.append(dict(file_name=f'{k}.jpg', labels=[k, k + 1]))
     ann = tmp_path / 'list.json'
@@ -86,12 +89,22 @@ def test_id_order_teacher_with_alphabetical_dataset_is_refused(tmp_path):
     # The issue's case: a teacher trained on COCO's id order, a list file in
     # the reference's alphabetical order.
     ann, img_dir = _coco_list(tmp_path)
-    dataset = DATASETS.build(dict(type='CocoMultiLabel', ann_file=ann,
-                                  data_prefix=img_dir,
-                                  class_order='alphabetical'))
+    dataset = DATASETS.build(
+        dict(
+            type='CocoMultiLabel',
+            ann_file=ann,
+            data_prefix=img_dir,
+            class_order='alphabetical'))
     teacher = tmp_path / 'teacher.pth'
-    torch.save({'meta': {'dataset_meta': {'classes': COCO_CATEGORIES}},
-                'state_dict': {}}, teacher)
+    torch.save(
+        {
+            'meta': {
+                'dataset_meta': {
+                    'classes': COCO_CATEGORIES
+                }
+            },
+            'state_dict': {}
+        }, teacher)
     cfg = Config(dict(model=dict(teacher_ckpt=str(teacher))))
     with pytest.raises(ClassOrderError) as info:
         check_checkpoint_classes(cfg, [('train_dataloader.dataset', dataset)])
@@ -105,8 +118,12 @@ def test_id_order_teacher_with_alphabetical_dataset_is_refused(tmp_path):
     assert "train_dataloader.dataset.class_order='id'" in msg
     assert "train_dataloader.dataset.classes=['person', 'bicycle'" in msg
     # The same order passes.
-    same = DATASETS.build(dict(type='CocoMultiLabel', ann_file=ann,
-                               data_prefix=img_dir, class_order='id'))
+    same = DATASETS.build(
+        dict(
+            type='CocoMultiLabel',
+            ann_file=ann,
+            data_prefix=img_dir,
+            class_order='id'))
     check_checkpoint_classes(cfg, [('train_dataloader.dataset', same)])
 
 
@@ -149,8 +166,8 @@ def test_config_declared_classes():
     assert config_dataset_classes(dict(type='CocoMultiLabel',
                                        class_order='alphabetical')) == \
         sorted(COCO_CATEGORIES)
-    assert config_dataset_classes(dict(
-        type='CocoMultiLabel', classes=['b', 'a'])) == ['b', 'a']
+    assert config_dataset_classes(
+        dict(type='CocoMultiLabel', classes=['b', 'a'])) == ['b', 'a']
     assert config_dataset_classes(dict(
         type='RepeatDataset', times=2,
         dataset=dict(type='DemoShapes', metainfo=dict(classes=['x'])))) == \
@@ -160,6 +177,7 @@ def test_config_declared_classes():
 
 
 # --- the tools, in-process ----------------------------------------------
+
 
 @pytest.fixture(scope='module')
 def ckpts(tmp_path_factory):
@@ -174,44 +192,52 @@ def ckpts(tmp_path_factory):
                            CLASSES),
         student_none=_save(mld.model.architecture, tmp / 'student_none.pth',
                            None),
-        distill_other=_save(mld.model, tmp / 'distill_other.pth',
-                            OTHER_ORDER, 'mmrazor'))
+        distill_other=_save(mld.model, tmp / 'distill_other.pth', OTHER_ORDER,
+                            'mmrazor'))
 
 
 def test_train_refuses_a_teacher_of_another_order(ckpts, tmp_path):
-    with pytest.raises(ClassOrderError,
-                       match=r"model.teacher_ckpt: .*teacher_other.pth.* "
-                       r"same names in another order.*0: 'blue_circle' vs "
-                       r"'red_circle'"):
-        train_tool.main([MLD, '--work-dir', str(tmp_path), '--cfg-options',
-                         f'model.teacher_ckpt={ckpts["teacher_other"]}'] +
-                        TINY_DEMO)
+    with pytest.raises(
+            ClassOrderError,
+            match=r"model.teacher_ckpt: .*teacher_other.pth.* "
+            r"same names in another order.*0: 'blue_circle' vs "
+            r"'red_circle'"):
+        train_tool.main([
+            MLD, '--work-dir',
+            str(tmp_path), '--cfg-options',
+            f'model.teacher_ckpt={ckpts["teacher_other"]}'
+        ] + TINY_DEMO)
     assert not (tmp_path / 'epoch_1.pth').exists()
 
 
-def test_train_refuses_load_from_and_resume_of_another_order(ckpts,
-                                                             tmp_path):
+def test_train_refuses_load_from_and_resume_of_another_order(ckpts, tmp_path):
     with pytest.raises(ClassOrderError, match=r'^load_from: .*student_other'):
-        train_tool.main([STUDENT, '--work-dir', str(tmp_path / 'a'),
-                         '--cfg-options',
-                         f'load_from={ckpts["student_other"]}'] + TINY_DEMO)
+        train_tool.main([
+            STUDENT, '--work-dir',
+            str(tmp_path /
+                'a'), '--cfg-options', f'load_from={ckpts["student_other"]}'
+        ] + TINY_DEMO)
     with pytest.raises(ClassOrderError, match=r'^--resume: .*distill_other'):
-        train_tool.main([MLD, '--work-dir', str(tmp_path / 'b'), '--resume',
-                         ckpts['distill_other'], '--random-teacher',
-                         '--cfg-options', 'model.teacher_ckpt=None'] +
-                        TINY_DEMO)
+        train_tool.main([
+            MLD, '--work-dir',
+            str(tmp_path / 'b'), '--resume', ckpts['distill_other'],
+            '--random-teacher', '--cfg-options', 'model.teacher_ckpt=None'
+        ] + TINY_DEMO)
     assert not (tmp_path / 'a' / 'epoch_1.pth').exists()
 
 
 def test_test_tool_refuses_another_order_and_passes_the_same(
         ckpts, tmp_path, warnings):
-    def run(ckpt):
-        return test_tool.main([STUDENT, ckpt, '--work-dir', str(tmp_path),
-                               '--cfg-options'] + TINY_DEMO)
 
-    with pytest.raises(ClassOrderError,
-                       match=r'^tools/test.py CHECKPOINT: .*student_other.*'
-                       r'test_dataloader.dataset \(DemoShapes'):
+    def run(ckpt):
+        return test_tool.main(
+            [STUDENT, ckpt, '--work-dir',
+             str(tmp_path), '--cfg-options'] + TINY_DEMO)
+
+    with pytest.raises(
+            ClassOrderError,
+            match=r'^tools/test.py CHECKPOINT: .*student_other.*'
+            r'test_dataloader.dataset \(DemoShapes'):
         run(ckpts['student_other'])
     metrics = run(ckpts['student_same'])
     assert 'multi-label/mAP' in metrics and not warnings
@@ -223,10 +249,11 @@ def test_inference_refuses_another_order(ckpts, tmp_path, warnings):
     inference = _tool('inference.py')
     img = str(tmp_path / 'x.png')
     cv2.imwrite(img, np.zeros((32, 32, 3), np.uint8))
-    with pytest.raises(ClassOrderError,
-                       match=r'^tools/inference.py CHECKPOINT: .*student_'
-                       r"other.*test_dataloader.dataset.*0: 'blue_circle' "
-                       r"vs 'red_circle'"):
+    with pytest.raises(
+            ClassOrderError,
+            match=r'^tools/inference.py CHECKPOINT: .*student_'
+            r"other.*test_dataloader.dataset.*0: 'blue_circle' "
+            r"vs 'red_circle'"):
         inference.main([STUDENT, ckpts['student_other'], img])
     assert len(inference.main([STUDENT, ckpts['student_same'], img])) == 1
     assert not warnings

@@ -14,9 +14,10 @@ def _cfg(path='configs/demo/mld.py') -> Config:
     return Config.fromfile(osp.join(ROOT, path))
 
 
-@pytest.mark.parametrize('config', ['configs/demo/teacher.py',
-                                    'configs/demo/mld.py',
-                                    'configs/l2d/r101_to_r18_coco.py'])
+@pytest.mark.parametrize('config', [
+    'configs/demo/teacher.py', 'configs/demo/mld.py',
+    'configs/l2d/r101_to_r18_coco.py'
+])
 def test_shipped_configs_pass(config):
     cfg = _cfg(config)
     check_numbers(cfg)
@@ -48,10 +49,11 @@ def test_bad_value_names_the_field(option, value, match):
 def test_hook_argument_typo_is_named_before_training():
     cfg = _cfg()
     cfg.merge_from_dict({'default_hooks.checkpoint.max_keep_ckpt': 1})
-    with pytest.raises(ConfigError,
-                       match=r"default_hooks.checkpoint.max_keep_ckpt: "
-                       r"CheckpointHook has no argument 'max_keep_ckpt'; "
-                       r"did you mean 'max_keep_ckpts'"):
+    with pytest.raises(
+            ConfigError,
+            match=r"default_hooks.checkpoint.max_keep_ckpt: "
+            r"CheckpointHook has no argument 'max_keep_ckpt'; "
+            r"did you mean 'max_keep_ckpts'"):
         check_hook_args(cfg)
     cfg = _cfg()
     cfg.custom_hooks = [dict(type='FiniteLossHook', bogus=1)]

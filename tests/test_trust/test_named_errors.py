@@ -24,8 +24,11 @@ def _cfg(path: str = MLD) -> Config:
 
 def _corrupt_files(tmp_path, good: str):
     data = open(good, 'rb').read()
-    files = {'random.pth': os.urandom(4096), 'truncated.pth':
-             data[:len(data) // 2], 'empty.pth': b''}
+    files = {
+        'random.pth': os.urandom(4096),
+        'truncated.pth': data[:len(data) // 2],
+        'empty.pth': b''
+    }
     for name, content in files.items():
         (tmp_path / name).write_bytes(content)
     return [str(tmp_path / n) for n in files]
@@ -58,9 +61,12 @@ def test_corrupt_resume_ckpt_is_named(tmp_path, student_ckpt):
         with pytest.raises(CheckpointError, match='--resume') as e:
             check_config(cfg)
         assert path in str(e.value) and 'weights_only' not in str(e.value)
-    proc = run_tool(['tools/train.py', 'configs/demo/student_alone.py',
-                     '--resume', str(tmp_path / 'random.pth'), '--work-dir',
-                     str(tmp_path / 'w')], check=False)
+    proc = run_tool([
+        'tools/train.py', 'configs/demo/student_alone.py', '--resume',
+        str(tmp_path / 'random.pth'), '--work-dir',
+        str(tmp_path / 'w')
+    ],
+                    check=False)
     last = proc.stderr.strip().splitlines()[-1]
     assert proc.returncode != 0 and 'random.pth' in last, last
     assert 'weights_only' not in proc.stderr
@@ -75,12 +81,15 @@ def test_data_idx_error_names_the_loss():
     cfg.model.data_preprocessor = cfg.data_preprocessor
     algo = build_for_check(cfg.model, 'mmrazor')
     from mmpretrain.structures import DataSample
-    data = [DataSample().set_gt_label([1, 3]).set_gt_score(
-        torch.zeros(16).index_fill_(0, torch.tensor([1, 3]), 1.))
-            for _ in range(2)]
-    with pytest.raises(LossMappingError,
-                       match=r'loss_forward_mappings.loss_mld.preds_S.*'
-                       r'data_idx.*1'):
+    data = [
+        DataSample().set_gt_label([1, 3]).set_gt_score(
+            torch.zeros(16).index_fill_(0, torch.tensor([1, 3]), 1.))
+        for _ in range(2)
+    ]
+    with pytest.raises(
+            LossMappingError,
+            match=r'loss_forward_mappings.loss_mld.preds_S.*'
+            r'data_idx.*1'):
         algo(torch.randn(2, 3, 32, 32), data, mode='loss')
 
 
@@ -89,31 +98,39 @@ def _args(*options):
     parser = argparse.ArgumentParser()
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     ns = parser.parse_args(['--cfg-options', *options])
-    return argparse.Namespace(cfg_options=ns.cfg_options, launcher='none',
-                              work_dir=None, local_rank=0)
+    return argparse.Namespace(
+        cfg_options=ns.cfg_options,
+        launcher='none',
+        work_dir=None,
+        local_rank=0)
 
 
 def test_top_level_cfg_option_typo_is_an_error():
-    with pytest.raises(ConfigError,
-                       match=r"randomnes.seed.*'randomnes'.*did you mean "
-                       r"'randomness'"):
+    with pytest.raises(
+            ConfigError,
+            match=r"randomnes.seed.*'randomnes'.*did you mean "
+            r"'randomness'"):
         load_config(osp.join(ROOT, MLD), _args('randomnes.seed=1'))
     # Known keys, new keys below them, and keys the Runner reads pass.
-    cfg = load_config(osp.join(ROOT, MLD),
-                      _args('randomness.seed=3', 'resume=False',
-                            'model.distiller.extra_key=1'))
+    cfg = load_config(
+        osp.join(ROOT, MLD),
+        _args('randomness.seed=3', 'resume=False',
+              'model.distiller.extra_key=1'))
     assert cfg.randomness.seed == 3
 
 
 def test_distillation_without_teacher_ckpt_is_an_error(tmp_path):
     cfg = _cfg()
     cfg.model.teacher_ckpt = None
-    with pytest.raises(ConfigError, match='model.teacher_ckpt is not set.*'
-                       'random'):
+    with pytest.raises(
+            ConfigError, match='model.teacher_ckpt is not set.*'
+            'random'):
         check_config(cfg)
     check_config(cfg, allow_random_teacher=True)
-    proc = run_tool(['tools/train.py', MLD, '--work-dir', str(tmp_path),
-                     '--cfg-options', 'model.teacher_ckpt=None'],
+    proc = run_tool([
+        'tools/train.py', MLD, '--work-dir',
+        str(tmp_path), '--cfg-options', 'model.teacher_ckpt=None'
+    ],
                     check=False)
     last = proc.stderr.strip().splitlines()[-1]
     assert proc.returncode != 0 and 'model.teacher_ckpt' in last, last
@@ -152,13 +169,15 @@ def test_teacher_with_nan_weights_is_named_before_training(tmp_path):
     cfg = _cfg()
     teacher = build_for_check(cfg.model.teacher, 'mmpretrain')
     state = teacher.state_dict()
-    key = next(k for k, v in state.items() if v.is_floating_point()
-               and k.endswith('weight'))
+    key = next(k for k, v in state.items()
+               if v.is_floating_point() and k.endswith('weight'))
     state[key] = torch.full_like(state[key], float('nan'))
     path = tmp_path / 'teacher_diverged.pth'
     torch.save({'state_dict': state, 'meta': {}}, path)
     cfg.model.teacher_ckpt = str(path)
-    with pytest.raises(ConfigError, match=rf'model.teacher_ckpt: .*'
-                       rf'teacher_diverged.pth.*non-finite.*{key}') as e:
+    with pytest.raises(
+            ConfigError,
+            match=rf'model.teacher_ckpt: .*'
+            rf'teacher_diverged.pth.*non-finite.*{key}') as e:
         check_config(cfg)
     assert 'learning rate' not in str(e.value)

@@ -26,14 +26,22 @@ def _payload(marker) -> str:
 def _kd_checkpoint(path, cfg_text: str, key: str = 'cfg') -> None:
     """A small distillation checkpoint whose meta holds ``cfg_text``."""
     w = torch.zeros(2, 2)
-    torch.save(dict(meta={key: cfg_text, 'epoch': 1, 'iter': 3},
-                    state_dict={'architecture.head.fc.weight': w,
-                                'teacher.head.fc.weight': w}), path)
+    torch.save(
+        dict(
+            meta={
+                key: cfg_text,
+                'epoch': 1,
+                'iter': 3
+            },
+            state_dict={
+                'architecture.head.fc.weight': w,
+                'teacher.head.fc.weight': w
+            }), path)
 
 
 def _fitnet_text() -> str:
-    return Config.fromfile(osp.join(ROOT,
-                                    'configs/fitnet/demo_fitnet.py')).pretty_text
+    return Config.fromfile(osp.join(
+        ROOT, 'configs/fitnet/demo_fitnet.py')).pretty_text
 
 
 def test_converter_does_not_run_config_text(tmp_path):
@@ -77,8 +85,9 @@ def test_converter_output_config_is_data_only(tmp_path):
 ])
 def test_parser_refuses_anything_but_literals(line):
     with pytest.raises(UnsafeConfigText, match='line 2'):
-        parse_config_text("a = dict(b=1, c=[1, -2.5, None, True, (1,)])\n"
-                          + line + '\n', 'ckpt.pth')
+        parse_config_text(
+            "a = dict(b=1, c=[1, -2.5, None, True, (1,)])\n" + line + '\n',
+            'ckpt.pth')
 
 
 def test_parser_reads_mmengine_config_text_as_fromstring_does():
@@ -94,9 +103,13 @@ def test_resume_refuses_config_code(tmp_path):
     marker = tmp_path / 'pwned'
     src = tmp_path / 'epoch_1.pth'
     _kd_checkpoint(src, 'gpu_ids = [0]' + _payload(marker), key='config')
-    proc = run_tool(['tools/train.py', 'configs/demo/teacher.py', '--resume',
-                     str(src), '--work-dir', str(tmp_path / 'w'),
-                     '--cfg-options'] + TINY_DEMO, check=False)
+    proc = run_tool(
+        [
+            'tools/train.py', 'configs/demo/teacher.py', '--resume',
+            str(src), '--work-dir',
+            str(tmp_path / 'w'), '--cfg-options'
+        ] + TINY_DEMO,
+        check=False)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
     assert 'epoch_1.pth' in last and "meta['config']" in last, last

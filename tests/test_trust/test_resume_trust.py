@@ -33,9 +33,11 @@ train_tool = _tool('train')
 
 
 def _train(work, epochs, *args, options=()):
-    train_tool.main([STUDENT, '--work-dir', str(work), *args,
-                     '--cfg-options', *TINY_DEMO,
-                     f'train_cfg.max_epochs={epochs}', *options])
+    train_tool.main([
+        STUDENT, '--work-dir',
+        str(work), *args, '--cfg-options', *TINY_DEMO,
+        f'train_cfg.max_epochs={epochs}', *options
+    ])
 
 
 @pytest.fixture(scope='module')
@@ -61,16 +63,15 @@ def _payloads(tmp_path):
     mod_dir = tmp_path / 'mods'
     mod_dir.mkdir()
     imp_marker = tmp_path / 'pwned_import'
-    (mod_dir / 'evil_trust_mod.py').write_text(
-        f"import os\nos.system('touch {imp_marker}')\n")
+    (mod_dir / 'evil_trust_mod.py'
+     ).write_text(f"import os\nos.system('touch {imp_marker}')\n")
     return [
         # Two string assignments to `ast`; code after mmengine's
         # `{{$VAR:default}}` substitution.
         ('substitution', 'a = {"k": {"{{$NOPE:x"}}; b = "}}; import os; '
          f"os.system('touch {sub}') #\"\n", sub),
         ('_base_', f'_base_ = {str(base)!r}\n', base_marker),
-        ('custom_imports',
-         "custom_imports = dict(imports=['evil_trust_mod'], "
+        ('custom_imports', "custom_imports = dict(imports=['evil_trust_mod'], "
          'allow_failed_imports=False)\n', imp_marker),
     ], mod_dir
 
@@ -104,8 +105,8 @@ def test_no_payload_runs_on_resume(run_a, tmp_path, auto, monkeypatch):
 
 def test_runner_never_hands_config_text_to_mmengine(run_a, tmp_path):
     # Even plain-data text is dropped before mmengine's resume sees it.
-    ckpt = torch.load(run_a / 'epoch_1.pth', map_location='cpu',
-                      weights_only=True)
+    ckpt = torch.load(
+        run_a / 'epoch_1.pth', map_location='cpu', weights_only=True)
     ckpt['meta']['config'] = 'gpu_ids = [0, 1, 2, 3]\n'  # would refuse
     path = tmp_path / 'epoch_1.pth'
     torch.save(ckpt, path)
@@ -123,8 +124,14 @@ def test_distillation_checkpoint_refused_on_student_config(tmp_path):
     mld = Config.fromfile(osp.join(ROOT, 'configs/demo/mld.py'))
     model = build_for_check(mld.model, 'mmrazor')
     path = tmp_path / 'epoch_6.pth'
-    torch.save({'meta': {'epoch': 6, 'iter': 18},
-                'state_dict': model.state_dict()}, path)
+    torch.save(
+        {
+            'meta': {
+                'epoch': 6,
+                'iter': 18
+            },
+            'state_dict': model.state_dict()
+        }, path)
     with pytest.raises(CheckpointError) as e:
         _train(tmp_path / 'w', 8, '--resume', str(path))
     msg = str(e.value)
@@ -137,7 +144,8 @@ def _hashes(folder):
     return {
         osp.relpath(osp.join(d, f), folder):
         hashlib.sha256(open(osp.join(d, f), 'rb').read()).hexdigest()
-        for d, _, files in os.walk(folder) for f in files
+        for d, _, files in os.walk(folder)
+        for f in files
     }
 
 
@@ -162,16 +170,17 @@ def test_resumed_copy_leaves_the_original_in_place(run_a, tmp_path):
     _train(copy, 3, '--resume')
     assert _hashes(original) == before
     assert _bests(copy) == ['best_multi-label_mAP_epoch_3.pth']
-    resumed = torch.load(copy / 'epoch_3.pth', map_location='cpu',
-                         weights_only=True)
+    resumed = torch.load(
+        copy / 'epoch_3.pth', map_location='cpu', weights_only=True)
     kept = resumed['message_hub']['runtime_info']
     assert kept['best_ckpt'] == str(copy / 'best_multi-label_mAP_epoch_3.pth')
 
 
 def test_second_run_in_a_locked_work_dir_is_refused(tmp_path):
     with WorkDirLock(str(tmp_path)):
-        with pytest.raises(WorkDirLockedError,
-                           match=rf'{tmp_path} is in use.*pid {os.getpid()}'):
+        with pytest.raises(
+                WorkDirLockedError,
+                match=rf'{tmp_path} is in use.*pid {os.getpid()}'):
             _train(tmp_path, 1)
     assert not (tmp_path / 'epoch_1.pth').exists()
     # Released: the folder can be trained in again.
@@ -183,12 +192,16 @@ def test_recipe_card_after_resume_shows_the_lr_in_force(run_a, tmp_path):
     work = tmp_path / 'w'
     work.mkdir()
     shutil.copy(run_a / 'epoch_2.pth', work / 'epoch_2.pth')
-    ckpt = torch.load(work / 'epoch_2.pth', map_location='cpu',
-                      weights_only=True)
+    ckpt = torch.load(
+        work / 'epoch_2.pth', map_location='cpu', weights_only=True)
     resumed_lr = ckpt['optimizer']['param_groups'][0]['lr']
     from mmengine.logging import MMLogger
-    _train(work, 3, '--resume', str(work / 'epoch_2.pth'),
-           options=['optim_wrapper.optimizer.lr=1000000.0'])
+    _train(
+        work,
+        3,
+        '--resume',
+        str(work / 'epoch_2.pth'),
+        options=['optim_wrapper.optimizer.lr=1000000.0'])
     log = open(MMLogger.get_current_instance().log_file).read()
     card = log[log.index('resumed from'):]
     assert f'lr now {resumed_lr:.6g}' in card.split('\n')[0]

@@ -54,41 +54,48 @@ def ckpts(tmp_path_factory):
 
 
 def _test(config, ckpt, tmp_path):
-    return test_tool.main([config, ckpt, '--work-dir', str(tmp_path),
-                           '--cfg-options'] + TINY_DEMO)
+    return test_tool.main(
+        [config, ckpt, '--work-dir',
+         str(tmp_path), '--cfg-options'] + TINY_DEMO)
 
 
 def test_distillation_ckpt_on_student_config_points_to_converter(
         ckpts, tmp_path):
-    with pytest.raises(CheckpointError,
-                       match=r'distill.pth.*unexpected keys: architecture\.'
-                       r'.*convert_kd_ckpt_to_student'):
+    with pytest.raises(
+            CheckpointError,
+            match=r'distill.pth.*unexpected keys: architecture\.'
+            r'.*convert_kd_ckpt_to_student'):
         _test(STUDENT, ckpts['distill'], tmp_path)
 
 
 def test_four_class_head_on_sixteen_class_config(ckpts, tmp_path):
-    with pytest.raises(CheckpointError,
-                       match=r'four_classes.pth.*head.fc.weight has shape '
-                       r'\(4, .*\) in the checkpoint, \(16, '):
+    with pytest.raises(
+            CheckpointError,
+            match=r'four_classes.pth.*head.fc.weight has shape '
+            r'\(4, .*\) in the checkpoint, \(16, '):
         _test(STUDENT, ckpts['four'], tmp_path)
 
 
 def test_teacher_ckpt_on_student_config(ckpts, tmp_path):
-    with pytest.raises(CheckpointError,
-                       match=r'teacher.pth.*does not fit.*(missing|shape)'):
+    with pytest.raises(
+            CheckpointError,
+            match=r'teacher.pth.*does not fit.*(missing|shape)'):
         _test(STUDENT, ckpts['teacher'], tmp_path)
 
 
 def test_classifier_ckpt_on_distillation_config(ckpts, tmp_path):
-    with pytest.raises(CheckpointError,
-                       match=r"student.pth.*classifier's own config"):
+    with pytest.raises(
+            CheckpointError, match=r"student.pth.*classifier's own config"):
         _test(MLD, ckpts['student'], tmp_path)
 
 
 def test_test_tool_exits_nonzero_and_names_the_file(ckpts, tmp_path):
-    proc = run_tool(['tools/test.py', STUDENT, ckpts['four'], '--work-dir',
-                     str(tmp_path), '--cfg-options'] + TINY_DEMO,
-                    check=False)
+    proc = run_tool(
+        [
+            'tools/test.py', STUDENT, ckpts['four'], '--work-dir',
+            str(tmp_path), '--cfg-options'
+        ] + TINY_DEMO,
+        check=False)
     assert proc.returncode != 0
     last = proc.stderr.strip().splitlines()[-1]
     assert 'four_classes.pth' in last and 'head.fc.weight' in last, last
@@ -97,17 +104,19 @@ def test_test_tool_exits_nonzero_and_names_the_file(ckpts, tmp_path):
 
 def test_load_from_mismatch_is_an_error_before_training(ckpts, tmp_path):
     with pytest.raises(CheckpointError, match=r'load_from.*four_classes.pth'):
-        train_tool.main([STUDENT, '--work-dir', str(tmp_path),
-                         '--cfg-options', f'load_from={ckpts["four"]}'] +
-                        TINY_DEMO)
+        train_tool.main([
+            STUDENT, '--work-dir',
+            str(tmp_path), '--cfg-options', f'load_from={ckpts["four"]}'
+        ] + TINY_DEMO)
     assert not (tmp_path / 'epoch_1.pth').exists()
 
 
 def test_teacher_ckpt_of_the_student_is_rejected(ckpts):
     cfg = _cfg(MLD)
     cfg.model.teacher_ckpt = ckpts['student']
-    with pytest.raises(CheckpointError, match=r'model.teacher_ckpt.*'
-                       r'student.pth'):
+    with pytest.raises(
+            CheckpointError, match=r'model.teacher_ckpt.*'
+            r'student.pth'):
         check_config(cfg)
 
 
@@ -120,6 +129,8 @@ def test_matching_checkpoints_load(ckpts):
     # DDP saves prefix every key with `module.`: understood.
     state = torch.load(ckpts['student'], weights_only=True)['state_dict']
     path = osp.join(osp.dirname(ckpts['student']), 'ddp.pth')
-    torch.save({'state_dict': {f'module.{k}': v for k, v in state.items()}},
-               path)
+    torch.save({'state_dict': {
+        f'module.{k}': v
+        for k, v in state.items()
+    }}, path)
     load_strictly(model, path, 'test')

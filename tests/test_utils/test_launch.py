@@ -44,11 +44,13 @@ def _alive(pid: int) -> bool:
         return False
 
 
-@pytest.mark.skipif(not sys.platform.startswith('linux'),
-                    reason='PR_SET_PDEATHSIG is Linux only')
+@pytest.mark.skipif(
+    not sys.platform.startswith('linux'),
+    reason='PR_SET_PDEATHSIG is Linux only')
 def test_worker_ends_when_launcher_is_killed():
     launcher = subprocess.Popen([sys.executable, '-c', LAUNCHER % ROOT],
-                                stdout=subprocess.PIPE, text=True)
+                                stdout=subprocess.PIPE,
+                                text=True)
     try:
         worker = int(launcher.stdout.readline())
         assert launcher.stdout.readline().strip() == 'ready'

@@ -22,11 +22,17 @@ class Payload:
 
 
 def test_reads_what_dump_results_writes(tmp_path):
-    samples = [dict(pred_score=torch.rand(5), gt_label=torch.tensor([1, 3]),
-                    gt_score=torch.tensor([0, 1, 0, 1, 0.]), sample_idx=i,
-                    img_path=f'img{i}.jpg', num_classes=5,
-                    extra=OrderedDict(a=np.arange(3, dtype=np.float32)))
-               for i in range(3)]
+    samples = [
+        dict(
+            pred_score=torch.rand(5),
+            gt_label=torch.tensor([1, 3]),
+            gt_score=torch.tensor([0, 1, 0, 1, 0.]),
+            sample_idx=i,
+            img_path=f'img{i}.jpg',
+            num_classes=5,
+            extra=OrderedDict(a=np.arange(3, dtype=np.float32)))
+        for i in range(3)
+    ]
     path = tmp_path / 'preds.pkl'
     with open(path, 'wb') as f:
         pickle.dump(samples, f)  # as mmengine.fileio.dump does

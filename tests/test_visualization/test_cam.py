@@ -11,15 +11,20 @@ from mmlkd.visualization import (class_activation_maps, overlay_cam,
 def _classifier():
     from mmpretrain.registry import MODELS
     torch.manual_seed(0)
-    model = MODELS.build(dict(
-        type='ImageClassifier',
-        backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=4,
-                      base_channels=4, out_indices=(3, )),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='MultiLabelLinearClsHead', num_classes=5,
-                  in_channels=32),
-        data_preprocessor=dict(type='ClsDataPreprocessor', mean=[127.5] * 3,
-                               std=[64.0] * 3)))
+    model = MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=dict(
+                type='ResNet_CIFAR',
+                depth=18,
+                stem_channels=4,
+                base_channels=4,
+                out_indices=(3, )),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='MultiLabelLinearClsHead', num_classes=5, in_channels=32),
+            data_preprocessor=dict(
+                type='ClsDataPreprocessor', mean=[127.5] * 3, std=[64.0] * 3)))
     return model.eval()
 
 
@@ -32,8 +37,11 @@ def test_cams_average_to_the_logits():
     with torch.no_grad():
         x = (image.float()[None] - 127.5) / 64.0
         logits = model(x, mode='tensor')[0]
-    torch.testing.assert_close(cams.mean((1, 2)) + model.head.fc.bias.detach(),
-                               logits, rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        cams.mean((1, 2)) + model.head.fc.bias.detach(),
+        logits,
+        rtol=1e-4,
+        atol=1e-5)
     torch.testing.assert_close(scores, torch.sigmoid(logits))
     # The recorder's hook is gone afterwards.
     assert not model.backbone._forward_hooks

@@ -1,8 +1,9 @@
 """Training curves and training time from mmengine's JSON logs.
 
-    python tools/analysis_tools/analyze_logs.py plot_curve LOG.json [LOG2.json ...]
-        [--keys loss multi-label/mAP] [--legend A B] [--title T] [--out curves.png]
-        [--style whitegrid] [--window-size 12*7]
+    python tools/analysis_tools/analyze_logs.py plot_curve LOG.json \
+        [LOG2.json ...] [--keys loss multi-label/mAP] [--legend A B] \
+        [--title T] [--out curves.png] [--style whitegrid] \
+        [--window-size 12*7]
     python tools/analysis_tools/analyze_logs.py cal_train_time LOG.json [...]
         [--include-outliers]
 
@@ -25,9 +26,9 @@ import matplotlib
 
 matplotlib.use('Agg')  # no display on training machines
 
-import matplotlib.pyplot as plt  # noqa: E402
-from matplotlib.ticker import MaxNLocator  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
@@ -35,25 +36,32 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     sub = parser.add_subparsers(dest='task', required=True)
     plot = sub.add_parser('plot_curve', help='draw training curves (PNG)')
     plot.add_argument('json_logs', nargs='+', help='vis_data/*.json logs')
-    plot.add_argument('--keys', nargs='+',
-                      help='scalars to draw (default: losses and mAPs)')
+    plot.add_argument(
+        '--keys', nargs='+', help='scalars to draw (default: losses and mAPs)')
     plot.add_argument('--legend', nargs='+', help='one label per log')
     plot.add_argument('--title', help='figure title')
     plot.add_argument('--out', default='curves.png', help='output image')
     # mmpretrain 1.2.0's flags of the same tool
-    plot.add_argument('--style', default='whitegrid',
-                      help="seaborn style (mmpretrain's flag); used when "
-                      "seaborn is installed, else matplotlib's copy of it "
-                      '(seaborn-v0_8-STYLE) or its style of that name')
-    plot.add_argument('--window-size', default=None, metavar='W*H',
-                      help='figure size in inches, "W*H" as in mmpretrain '
-                      '(default: 6.4 wide, 2.6 per panel)')
-    timing = sub.add_parser('cal_train_time',
-                            help='time per iteration, per epoch')
+    plot.add_argument(
+        '--style',
+        default='whitegrid',
+        help="seaborn style (mmpretrain's flag); used when "
+        "seaborn is installed, else matplotlib's copy of it "
+        '(seaborn-v0_8-STYLE) or its style of that name')
+    plot.add_argument(
+        '--window-size',
+        default=None,
+        metavar='W*H',
+        help='figure size in inches, "W*H" as in mmpretrain '
+        '(default: 6.4 wide, 2.6 per panel)')
+    timing = sub.add_parser(
+        'cal_train_time', help='time per iteration, per epoch')
     timing.add_argument('json_logs', nargs='+', help='vis_data/*.json logs')
-    timing.add_argument('--include-outliers', action='store_true',
-                        help='keep the first iteration of each log (it '
-                        'includes warm-up work) in the averages')
+    timing.add_argument(
+        '--include-outliers',
+        action='store_true',
+        help='keep the first iteration of each log (it '
+        'includes warm-up work) in the averages')
     args = parser.parse_args(argv)
     if getattr(args, 'window_size', None):
         try:
@@ -97,8 +105,8 @@ def default_keys(logs: Sequence[Dict[str, List[dict]]]) -> List[str]:
     return list(keys)
 
 
-def curve(log: Dict[str, List[dict]], key: str
-          ) -> Tuple[np.ndarray, np.ndarray, str]:
+def curve(log: Dict[str, List[dict]],
+          key: str) -> Tuple[np.ndarray, np.ndarray, str]:
     """``(x, y, x label)`` of ``key``, from training or validation records."""
     train = [r for r in log['train'] if key in r]
     if train:
@@ -108,8 +116,8 @@ def curve(log: Dict[str, List[dict]], key: str
     if val:
         by_epoch = any('epoch' in r for r in log['train'])
         return (np.array([r['step'] for r in val]),
-                np.array([r[key] for r in val], dtype=float),
-                'epoch' if by_epoch else 'iter')
+                np.array([r[key] for r in val],
+                         dtype=float), 'epoch' if by_epoch else 'iter')
     return np.array([]), np.array([]), ''
 
 
@@ -144,9 +152,11 @@ def _plot_curve(args: argparse.Namespace) -> Dict[str, List[np.ndarray]]:
                        'name them with --keys')
     legend = args.legend or [osp.basename(p) for p in args.json_logs]
     drawn: Dict[str, List[np.ndarray]] = {}
-    fig, axes = plt.subplots(len(keys), 1, squeeze=False,
-                             figsize=getattr(args, 'window_size', None)
-                             or (6.4, 2.6 * len(keys)))
+    fig, axes = plt.subplots(
+        len(keys),
+        1,
+        squeeze=False,
+        figsize=getattr(args, 'window_size', None) or (6.4, 2.6 * len(keys)))
     for ax, key in zip(axes[:, 0], keys):
         found = False
         for log, path, label in zip(logs, args.json_logs, legend):
@@ -159,8 +169,12 @@ def _plot_curve(args: argparse.Namespace) -> Dict[str, List[np.ndarray]]:
             ax.set_xlabel(xlabel)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         if not found:
-            present = sorted({k for log in logs
-                              for r in log['train'] + log['val'] for k in r})
+            present = sorted({
+                k
+                for log in logs
+                for r in log['train'] + log['val']
+                for k in r
+            })
             raise KeyError(f'analyze_logs: key {key!r} is in none of the logs '
                            f'{list(args.json_logs)}; keys present: {present}')
         ax.set_ylabel(key)

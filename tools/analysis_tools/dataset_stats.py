@@ -1,8 +1,9 @@
 """Statistics of a multi-label dataset from a config: images, labels per image,
 class frequencies.
 
-    python tools/analysis_tools/dataset_stats.py CONFIG [--split train|val|test]
-        [--data-root DIR] [--cfg-options k=v ...] [--json OUT] [--top 10]
+    python tools/analysis_tools/dataset_stats.py CONFIG \
+        [--split train|val|test] [--data-root DIR] [--cfg-options k=v ...] \
+        [--json OUT] [--top 10]
 
 The dataset is built as the config builds it (so load-time checks run, and a
 missing file or bad annotation is reported the same way).
@@ -15,12 +16,14 @@ from typing import Dict, List, Optional
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-import mmlkd  # noqa: E402,F401  (compat fixes + registers the datasets)
-from mmengine.config import Config, DictAction  # noqa: E402
-from mmengine.utils import track_iter_progress  # noqa: E402
-from mmpretrain.registry import DATASETS  # noqa: E402
+from mmengine.config import Config, DictAction
+from mmengine.utils import track_iter_progress
+from mmpretrain.registry import DATASETS
+
+import mmlkd  # noqa: F401  (compat fixes + registers the datasets)
 
 
 def label_stats(labels: List[List[int]], classes: List[str]) -> Dict:
@@ -41,9 +44,14 @@ def label_stats(labels: List[List[int]], classes: List[str]) -> Dict:
             min=int(per_image.min()) if n_img else 0,
             max=int(per_image.max()) if n_img else 0),
         images_without_label=int((per_image == 0).sum()),
-        labels_per_image_histogram={str(k): int(v)
-                                    for k, v in enumerate(hist) if v},
-        class_frequency={c: int(f) for c, f in zip(classes, freq)},
+        labels_per_image_histogram={
+            str(k): int(v)
+            for k, v in enumerate(hist) if v
+        },
+        class_frequency={
+            c: int(f)
+            for c, f in zip(classes, freq)
+        },
         classes_without_image=[c for c, f in zip(classes, freq) if f == 0],
     )
 
@@ -56,16 +64,18 @@ def format_stats(stats: Dict, top: int = 10) -> str:
         f"labels per image: mean {lpi['mean']:.3f}, median {lpi['median']:g},"
         f" min {lpi['min']}, max {lpi['max']}; images without label: "
         f"{stats['images_without_label']}",
-        'histogram (labels: images): ' + ', '.join(
-            f'{k}: {v}' for k, v in stats['labels_per_image_histogram'].items()),
+        'histogram (labels: images): ' +
+        ', '.join(f'{k}: {v}'
+                  for k, v in stats['labels_per_image_histogram'].items()),
     ]
     freq = sorted(stats['class_frequency'].items(), key=lambda kv: -kv[1])
     n = max(stats['num_images'], 1)
     lines.append(f'most frequent {min(top, len(freq))} classes (images, %):')
     lines += [f'  {c:24s} {f:8d} {100 * f / n:6.2f}' for c, f in freq[:top]]
     lines.append(f'least frequent {min(top, len(freq))} classes:')
-    lines += [f'  {c:24s} {f:8d} {100 * f / n:6.2f}'
-              for c, f in freq[::-1][:top]]
+    lines += [
+        f'  {c:24s} {f:8d} {100 * f / n:6.2f}' for c, f in freq[::-1][:top]
+    ]
     if stats['classes_without_image']:
         lines.append(f"classes without any image: "
                      f"{stats['classes_without_image']}")
@@ -75,8 +85,8 @@ def format_stats(stats: Dict, top: int = 10) -> str:
 def main(argv: Optional[List[str]] = None) -> Dict:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('config')
-    parser.add_argument('--split', choices=['train', 'val', 'test'],
-                        default='train')
+    parser.add_argument(
+        '--split', choices=['train', 'val', 'test'], default='train')
     parser.add_argument('--data-root', help='override the dataset data_root')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction)
     parser.add_argument('--json', help='also write the statistics here')
@@ -92,8 +102,10 @@ def main(argv: Optional[List[str]] = None) -> Dict:
         ds_cfg.data_root = args.data_root
     ds = DATASETS.build(ds_cfg)
     # mmengine's progress bar on stderr (the statistics go to stdout)
-    labels = [list(ds.get_cat_ids(i)) for i in
-              track_iter_progress(range(len(ds)), file=sys.stderr)]
+    labels = [
+        list(ds.get_cat_ids(i))
+        for i in track_iter_progress(range(len(ds)), file=sys.stderr)
+    ]
     stats = label_stats(labels, list(ds.metainfo['classes']))
     print(f'{ds_cfg.type} ({args.split}) from {args.config}')
     print(format_stats(stats, args.top))

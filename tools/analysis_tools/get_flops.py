@@ -28,10 +28,16 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Parameters and FLOPs of a teacher and student')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--shape', type=int, nargs='+', default=[224, 224],
-                        help='input image size H [W] (default 224 224)')
-    parser.add_argument('--table', action='store_true',
-                        help="also print mmengine's per-module table")
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs='+',
+        default=[224, 224],
+        help='input image size H [W] (default 224 224)')
+    parser.add_argument(
+        '--table',
+        action='store_true',
+        help="also print mmengine's per-module table")
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -80,15 +86,19 @@ def model_cfgs(cfg: Config) -> List[Tuple[str, dict]]:
     return out
 
 
-def complexity(model_cfg: dict, shape: Sequence[int],
+def complexity(model_cfg: dict,
+               shape: Sequence[int],
                table: bool = False) -> Dict:
     """mmengine's complexity record of one classifier for a 3 x H x W input."""
     from mmengine.analysis import get_model_complexity_info
     from mmpretrain.registry import MODELS
+
     # No init_weights(): a Pretrained init_cfg would try to download.
     model = MODELS.build(model_cfg).eval()
     return get_model_complexity_info(
-        TensorForward(model), input_shape=(3, *shape), show_table=table,
+        TensorForward(model),
+        input_shape=(3, *shape),
+        show_table=table,
         show_arch=False)
 
 
@@ -106,8 +116,10 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Dict]:
     for role, sub in model_cfgs(cfg):
         results[role] = complexity(sub, args.shape, args.table)
     h, w = args.shape
-    lines = [f'Input shape: (3, {h}, {w})', f'{"model":<8} {"params":>10} '
-             f'{"FLOPs":>10}']
+    lines = [
+        f'Input shape: (3, {h}, {w})', f'{"model":<8} {"params":>10} '
+        f'{"FLOPs":>10}'
+    ]
     for role, r in results.items():
         lines.append(f'{role:<8} {r["params_str"]:>10} {r["flops_str"]:>10}')
         if args.table:

@@ -31,8 +31,8 @@ import matplotlib
 
 matplotlib.use('Agg')  # no display on training machines
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
@@ -49,31 +49,43 @@ def _bool_or_none(text: str) -> Optional[bool]:
 def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Per-class AP bar chart of one or more runs')
-    parser.add_argument('preds', nargs='+', metavar='PKL',
-                        help='tools/test.py --out predictions (.pkl), one per '
-                        'run: e.g. teacher, student alone, distilled')
-    parser.add_argument('--checkpoint', help='checkpoint whose stored '
-                        'dataset_meta names the classes')
-    parser.add_argument('--config', help='config whose dataset names the '
-                        'classes')
-    parser.add_argument('--labels', nargs='+', metavar='LABEL',
-                        help='legend labels, one per run (default: Teacher '
-                        'Student for two runs, else the file names)')
-    parser.add_argument('--sort', choices=['none', 'gap', 'teacher'],
-                        default='none',
-                        help='class order: as in the dataset, by last - '
-                        'first run AP (largest loss first), or by the first '
-                        "run's AP")
-    parser.add_argument('--difficult-as-positive', type=_bool_or_none,
-                        default=None,
-                        help="MultiLabelMAP's policy for labels seen only on "
-                        'difficult objects (VOC): none ignores them')
+    parser.add_argument(
+        'preds',
+        nargs='+',
+        metavar='PKL',
+        help='tools/test.py --out predictions (.pkl), one per '
+        'run: e.g. teacher, student alone, distilled')
+    parser.add_argument(
+        '--checkpoint',
+        help='checkpoint whose stored '
+        'dataset_meta names the classes')
+    parser.add_argument(
+        '--config', help='config whose dataset names the '
+        'classes')
+    parser.add_argument(
+        '--labels',
+        nargs='+',
+        metavar='LABEL',
+        help='legend labels, one per run (default: Teacher '
+        'Student for two runs, else the file names)')
+    parser.add_argument(
+        '--sort',
+        choices=['none', 'gap', 'teacher'],
+        default='none',
+        help='class order: as in the dataset, by last - '
+        'first run AP (largest loss first), or by the first '
+        "run's AP")
+    parser.add_argument(
+        '--difficult-as-positive',
+        type=_bool_or_none,
+        default=None,
+        help="MultiLabelMAP's policy for labels seen only on "
+        'difficult objects (VOC): none ignores them')
     parser.add_argument('--out', default='class_ap.png', help='output image')
     args = parser.parse_args(argv)
     if args.labels is None:
         args.labels = (['Teacher', 'Student'] if len(args.preds) == 2 else
-                       [osp.splitext(osp.basename(p))[0]
-                        for p in args.preds])
+                       [osp.splitext(osp.basename(p))[0] for p in args.preds])
     if len(args.labels) != len(args.preds):
         parser.error(f'--labels needs one label per run: {len(args.preds)} '
                      f'runs, {len(args.labels)} labels')
@@ -89,8 +101,8 @@ def class_ap(samples: List[dict],
              difficult_as_positive: Optional[bool] = None) -> Dict:
     """``MultiLabelMAP(classwise=True)``'s metrics of the dumped samples."""
     from mmlkd.evaluation import MultiLabelMAP
-    metric = MultiLabelMAP(classwise=True, topk=(),
-                           difficult_as_positive=difficult_as_positive)
+    metric = MultiLabelMAP(
+        classwise=True, topk=(), difficult_as_positive=difficult_as_positive)
     metric.process(None, samples)
     metrics = metric.compute_metrics(metric.results)
     metrics['AP_classwise'] = np.asarray(metrics['AP_classwise'], float)
@@ -113,14 +125,16 @@ def check_same_images(first: List[dict], other: List[dict],
                     'the dumps must list the same images in the same order')
 
 
-def class_names(config: Optional[str], num_classes: int,
+def class_names(config: Optional[str],
+                num_classes: int,
                 checkpoint: Optional[str] = None) -> List[str]:
     cfg = None
     if config:
         import mmlkd.compat
         mmlkd.compat.apply()  # before parsing: `mmpretrain::` bases
-        import mmlkd  # noqa: F401  (registers mmlkd's datasets)
         from mmengine.config import Config
+
+        import mmlkd  # noqa: F401  (registers mmlkd's datasets)
         if not osp.isfile(config):
             raise FileNotFoundError(f'plot_class_ap: no such config '
                                     f'{config!r}')
@@ -130,27 +144,31 @@ def class_names(config: Optional[str], num_classes: int,
     return names
 
 
-def draw(aps: Sequence[np.ndarray], names: List[str],
-         labels: Sequence[str], maps: Sequence[float], sort: str,
-         out: str) -> List[int]:
+def draw(aps: Sequence[np.ndarray], names: List[str], labels: Sequence[str],
+         maps: Sequence[float], sort: str, out: str) -> List[int]:
     order = np.arange(len(names))
     if sort == 'gap':
-        order = np.argsort(np.nan_to_num(aps[-1] - aps[0], nan=np.inf),
-                           kind='stable')
+        order = np.argsort(
+            np.nan_to_num(aps[-1] - aps[0], nan=np.inf), kind='stable')
     elif sort == 'teacher':
-        order = np.argsort(-np.nan_to_num(aps[0], nan=-np.inf),
-                           kind='stable')
+        order = np.argsort(-np.nan_to_num(aps[0], nan=-np.inf), kind='stable')
     x = np.arange(len(order))
     n = len(aps)
     width = 0.8 / n
-    fig, ax = plt.subplots(figsize=(max(6.0, (0.16 * n + 0.16) * len(order)
-                                        + 1.5), 4.2))
+    fig, ax = plt.subplots(
+        figsize=(max(6.0, (0.16 * n + 0.16) * len(order) + 1.5), 4.2))
     colours = plt.get_cmap('tab10')
     for k, (ap, label, m) in enumerate(zip(aps, labels, maps)):
-        ax.bar(x + (k - (n - 1) / 2) * width, ap[order], width,
-               label=f'{label} (mAP {m:.2f})', color=colours(k % 10))
+        ax.bar(
+            x + (k - (n - 1) / 2) * width,
+            ap[order],
+            width,
+            label=f'{label} (mAP {m:.2f})',
+            color=colours(k % 10))
     ax.set_xticks(x)
-    ax.set_xticklabels([names[i] for i in order], rotation=60, ha='right',
+    ax.set_xticklabels([names[i] for i in order],
+                       rotation=60,
+                       ha='right',
                        fontsize=7)
     ax.set_ylabel('AP (%)')
     ax.set_ylim(0, 100)
@@ -180,18 +198,25 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict:
     width = max(max(len(n) for n in names), 5)
     cols = [max(8, len(label)) for label in args.labels]
     diff = ' '.join([f'{"diff":>7}'] if len(aps) > 1 else [])
-    print(f'{"class":<{width}} ' + ' '.join(
-        f'{label:>{c}}' for label, c in zip(args.labels, cols)) + f' {diff}')
+    print(f'{"class":<{width}} ' +
+          ' '.join(f'{label:>{c}}'
+                   for label, c in zip(args.labels, cols)) + f' {diff}')
     for i in order + [None]:
-        values = [m['mAP'] for m in metrics] if i is None else [
-            ap[i] for ap in aps]
+        values = [m['mAP']
+                  for m in metrics] if i is None else [ap[i] for ap in aps]
         name = 'mAP' if i is None else names[i]
         gap = f' {values[-1] - values[0]:+7.2f}' if len(aps) > 1 else ''
-        print(f'{name:<{width}} ' + ' '.join(
-            f'{v:{c}.2f}' for v, c in zip(values, cols)) + gap)
+        print(f'{name:<{width}} ' +
+              ' '.join(f'{v:{c}.2f}' for v, c in zip(values, cols)) + gap)
     print(f'plot_class_ap: wrote {args.out}')
-    return dict(ap=aps, teacher=aps[0], student=aps[-1], labels=args.labels,
-                classes=names, order=order, mAP=maps)
+    return dict(
+        ap=aps,
+        teacher=aps[0],
+        student=aps[-1],
+        labels=args.labels,
+        classes=names,
+        order=order,
+        mAP=maps)
 
 
 if __name__ == '__main__':

@@ -16,22 +16,30 @@ import os.path as osp
 import sys
 from typing import List, Optional
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmlkd.utils.launch import add_common_args, load_config  # noqa: E402
+from mmlkd.utils.launch import add_common_args, load_config
 
 
 def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='mmlkd: print the recipe a config trains')
     parser.add_argument('config', help='config file path')
-    parser.add_argument('--gpus', type=int, default=1,
-                        help='number of training processes (default 1)')
-    parser.add_argument('--auto-scale-lr', action='store_true',
-                        help='as tools/train.py --auto-scale-lr')
-    parser.add_argument('--size-data', action='store_true',
-                        help='build the training set to count iterations '
-                        '(reads its annotation files)')
+    parser.add_argument(
+        '--gpus',
+        type=int,
+        default=1,
+        help='number of training processes (default 1)')
+    parser.add_argument(
+        '--auto-scale-lr',
+        action='store_true',
+        help='as tools/train.py --auto-scale-lr')
+    parser.add_argument(
+        '--size-data',
+        action='store_true',
+        help='build the training set to count iterations '
+        '(reads its annotation files)')
     add_common_args(parser)
     return parser.parse_args(argv)
 
@@ -49,8 +57,8 @@ def recipe_card_text(args: argparse.Namespace) -> str:
         from mmpretrain.registry import DATASETS
         with DefaultScope.overwrite_default_scope('mmpretrain'):
             size = len(DATASETS.build(cfg.train_dataloader.dataset))
-    return build_recipe_card(cfg, plan, config_name=args.config,
-                             dataset_size=size).text()
+    return build_recipe_card(
+        cfg, plan, config_name=args.config, dataset_size=size).text()
 
 
 def main(argv: Optional[List[str]] = None) -> None:

@@ -1,4 +1,4 @@
-"""Benchmark LEDLoss (batched) against a per-set Python loop of the same formula.
+"""Benchmark LEDLoss (batched) against a per-set Python loop of its formula.
 
 Runs forward + backward of both in one process on the same inputs, for two
 label statistics, and prints the median times (``torch.utils.benchmark``),
@@ -39,11 +39,13 @@ def class_frequencies(classes: int) -> torch.Tensor:
     the others decaying geometrically (a straight line on a log scale, as
     COCO's sorted frequencies nearly are). With 80 classes they sum to 2.9."""
     hi, lo = TAIL_RANGE
-    tail = torch.logspace(torch.log10(torch.tensor(hi)),
-                          torch.log10(torch.tensor(lo)), classes - 1,
-                          dtype=torch.float64)
-    return torch.cat([torch.tensor([HEAD_FREQUENCY], dtype=torch.float64),
-                      tail])
+    tail = torch.logspace(
+        torch.log10(torch.tensor(hi)),
+        torch.log10(torch.tensor(lo)),
+        classes - 1,
+        dtype=torch.float64)
+    return torch.cat(
+        [torch.tensor([HEAD_FREQUENCY], dtype=torch.float64), tail])
 
 
 def coco_like_targets(batch: int, classes: int,
@@ -53,12 +55,12 @@ def coco_like_targets(batch: int, classes: int,
     without a label gets one class drawn at those frequencies (COCO's
     multi-label split drops images without a label)."""
     freq = class_frequencies(classes)
-    y = torch.rand(batch, classes, generator=generator,
-                   dtype=torch.float64) < freq
+    y = torch.rand(
+        batch, classes, generator=generator, dtype=torch.float64) < freq
     empty = (~y.any(dim=1)).nonzero().flatten()
     if len(empty):
-        pick = torch.multinomial(freq, len(empty), replacement=True,
-                                 generator=generator)
+        pick = torch.multinomial(
+            freq, len(empty), replacement=True, generator=generator)
         y[empty, pick] = True
     return y.float()
 
@@ -66,14 +68,14 @@ def coco_like_targets(batch: int, classes: int,
 def uniform_targets(batch: int, classes: int, positives: float,
                     generator: torch.Generator) -> torch.Tensor:
     """Each class positive with probability ``positives / classes``."""
-    return (torch.rand(batch, classes, generator=generator) <
-            positives / classes).float()
+    return (torch.rand(batch, classes, generator=generator)
+            < positives / classes).float()
 
 
 def _pdist(e: torch.Tensor, eps: float = 1e-12) -> torch.Tensor:
     sq = e.pow(2).sum(dim=1)
-    d = (sq.unsqueeze(1) + sq.unsqueeze(0) - 2 * e @ e.t()).clamp(
-        min=eps).sqrt().clone()
+    d = (sq.unsqueeze(1) + sq.unsqueeze(0) -
+         2 * e @ e.t()).clamp(min=eps).sqrt().clone()
     d[range(len(e)), range(len(e))] = 0
     return d
 
@@ -120,11 +122,15 @@ def _time(fn: Callable, h_s, h_t, y, min_run_time: float):
     clock = time.process_time if not x.is_cuda else time.perf_counter
     timer = benchmark.Timer(
         stmt='x.grad = None; fn(x, h_t, y).backward()',
-        globals=dict(fn=fn, x=x, h_t=h_t, y=y), timer=clock)
+        globals=dict(fn=fn, x=x, h_t=h_t, y=y),
+        timer=clock)
     return timer.blocked_autorange(min_run_time=min_run_time)
 
 
-def compare(y: torch.Tensor, dims: int, min_run_time: float, device: str,
+def compare(y: torch.Tensor,
+            dims: int,
+            min_run_time: float,
+            device: str,
             seed: int = 0) -> Dict[str, float]:
     """Time LEDLoss and the loop on random embeddings for targets ``y``."""
     g = torch.Generator().manual_seed(seed)
@@ -140,10 +146,14 @@ def compare(y: torch.Tensor, dims: int, min_run_time: float, device: str,
     pos = y > 0.5
     return dict(
         positives=float(pos.sum(1).float().mean()),
-        largest_set=int(max(pos.sum(0).max(), pos.sum(1).max())),
-        loop_ms=1e3 * t_loop.median, fast_ms=1e3 * t_fast.median,
-        loop_runs=len(t_loop.times), fast_runs=len(t_fast.times),
-        value_loop=float(v_loop), value_fast=float(v_fast),
+        largest_set=int(max(pos.sum(0).max(),
+                            pos.sum(1).max())),
+        loop_ms=1e3 * t_loop.median,
+        fast_ms=1e3 * t_fast.median,
+        loop_runs=len(t_loop.times),
+        fast_runs=len(t_fast.times),
+        value_loop=float(v_loop),
+        value_fast=float(v_fast),
         rel_value_diff=float((v_fast - v_loop).abs() / v_loop.abs()),
         grad_diff=float((g_fast - g_loop).abs().max()),
         grad_max=float(g_loop.abs().max()))
@@ -154,13 +164,22 @@ def main(argv: Optional[List[str]] = None) -> List[Dict[str, float]]:
     parser.add_argument('--batch', type=int, default=64)
     parser.add_argument('--classes', type=int, default=80)
     parser.add_argument('--dims', type=int, default=768)
-    parser.add_argument('--stats', nargs='+', default=['uniform', 'coco'],
-                        choices=['uniform', 'coco'],
-                        help='label statistics of the batches')
-    parser.add_argument('--positives', type=float, default=3.0,
-                        help='uniform: mean positives per image')
-    parser.add_argument('--min-run-time', type=float, default=2.0,
-                        help='seconds each of the two is timed for')
+    parser.add_argument(
+        '--stats',
+        nargs='+',
+        default=['uniform', 'coco'],
+        choices=['uniform', 'coco'],
+        help='label statistics of the batches')
+    parser.add_argument(
+        '--positives',
+        type=float,
+        default=3.0,
+        help='uniform: mean positives per image')
+    parser.add_argument(
+        '--min-run-time',
+        type=float,
+        default=2.0,
+        help='seconds each of the two is timed for')
     parser.add_argument('--device', default='cpu')
     parser.add_argument('--seed', type=int, default=0)
     args = parser.parse_args(argv)
@@ -168,9 +187,9 @@ def main(argv: Optional[List[str]] = None) -> List[Dict[str, float]]:
     rows = []
     for stats in args.stats:
         g = torch.Generator().manual_seed(args.seed)
-        y = (coco_like_targets(args.batch, args.classes, g) if stats == 'coco'
-             else uniform_targets(args.batch, args.classes, args.positives,
-                                  g))
+        y = (
+            coco_like_targets(args.batch, args.classes, g) if stats == 'coco'
+            else uniform_targets(args.batch, args.classes, args.positives, g))
         r = compare(y, args.dims, args.min_run_time, args.device, args.seed)
         r['stats'] = stats
         rows.append(r)

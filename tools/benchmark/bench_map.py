@@ -1,4 +1,4 @@
-"""Time mmlkd's average_precision against its peers on a COCO-val-sized problem.
+"""Time mmlkd's average_precision against its peers on a COCO-val-sized problem
 
 All runs happen in this one process on the same data, so the ratios hold on a
 busy machine where the absolute times do not. Peers: scikit-learn's
@@ -22,10 +22,12 @@ from typing import Callable, Dict, List, Optional
 import numpy as np
 import torch
 
-sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.dirname(
-    os.path.abspath(__file__)))))
+sys.path.insert(
+    0,
+    os.path.dirname(
+        os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
-from mmlkd.evaluation import MultiLabelMAP, average_precision  # noqa: E402
+from mmlkd.evaluation import MultiLabelMAP, average_precision
 
 
 def make_data(n: int, c: int, ties: bool, seed: int = 0):
@@ -48,22 +50,34 @@ def time_it(fn: Callable[[], object], min_run_time: float) -> List[float]:
     ``min_run_time`` seconds; CUDA callers synchronise inside ``fn``)."""
     from torch.utils import benchmark
     timer = benchmark.Timer(stmt='fn()', globals=dict(fn=fn))
-    return [1e3 * t for t in
-            timer.blocked_autorange(min_run_time=min_run_time).times]
+    return [
+        1e3 * t
+        for t in timer.blocked_autorange(min_run_time=min_run_time).times
+    ]
 
 
 def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--images', type=int, default=40137)
     parser.add_argument('--classes', type=int, default=80)
-    parser.add_argument('--min-run-time', type=float, default=3.0,
-                        help='seconds each implementation is timed for')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch intra-op threads (default: torch default)')
-    parser.add_argument('--ties', action='store_true',
-                        help='round the scores to 3 decimals (many ties)')
-    parser.add_argument('--device', default='cpu',
-                        help='device of the tensors for mmlkd / torchmetrics')
+    parser.add_argument(
+        '--min-run-time',
+        type=float,
+        default=3.0,
+        help='seconds each implementation is timed for')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='torch intra-op threads (default: torch default)')
+    parser.add_argument(
+        '--ties',
+        action='store_true',
+        help='round the scores to 3 decimals (many ties)')
+    parser.add_argument(
+        '--device',
+        default='cpu',
+        help='device of the tensors for mmlkd / torchmetrics')
     args = parser.parse_args(argv)
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -83,8 +97,10 @@ def main(argv: Optional[List[str]] = None) -> Dict[str, float]:
         return out
 
     metric = MultiLabelMAP()
-    results = [dict(pred_score=s, target=t.astype(np.int8))
-               for s, t in zip(scores, targets)]
+    results = [
+        dict(pred_score=s, target=t.astype(np.int8))
+        for s, t in zip(scores, targets)
+    ]
 
     from sklearn.metrics import average_precision_score
 

@@ -53,7 +53,10 @@ PIPELINES = {
 
 
 # ------------------------------------------------------------------ data
-def make_jpegs(root: str, n: int, size=(640, 480), quality: int = 90,
+def make_jpegs(root: str,
+               n: int,
+               size=(640, 480),
+               quality: int = 90,
                seed: int = 0) -> List[str]:
     """``n`` JPEGs of ``size`` (W, H) under ``root/train2014``: low-frequency
     colour fields plus shapes and noise, so they compress (and decode) about
@@ -64,8 +67,8 @@ def make_jpegs(root: str, n: int, size=(640, 480), quality: int = 90,
     os.makedirs(folder, exist_ok=True)
     names = []
     for i in range(n):
-        small = rng.integers(0, 256, (max(h // 48, 2), max(w // 48, 2), 3),
-                             dtype=np.uint8)
+        small = rng.integers(
+            0, 256, (max(h // 48, 2), max(w // 48, 2), 3), dtype=np.uint8)
         img = cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
         for _ in range(6):
             c = tuple(int(v) for v in rng.integers(0, 256, 3))
@@ -75,13 +78,15 @@ def make_jpegs(root: str, n: int, size=(640, 480), quality: int = 90,
         noise = rng.normal(0, 6, img.shape)
         img = np.clip(img + noise, 0, 255).astype(np.uint8)
         name = f'COCO_train2014_{i + 1:012d}.jpg'
-        cv2.imwrite(osp.join(folder, name), img,
-                    [cv2.IMWRITE_JPEG_QUALITY, quality])
+        cv2.imwrite(
+            osp.join(folder, name), img, [cv2.IMWRITE_JPEG_QUALITY, quality])
         names.append(name)
     return names
 
 
-def write_annotations(root: str, names: List[str], size=(640, 480),
+def write_annotations(root: str,
+                      names: List[str],
+                      size=(640, 480),
                       seed: int = 0) -> str:
     """A COCO ``instances`` file for ``names``: 80 categories, 1-5 labels
     per image."""
@@ -89,14 +94,21 @@ def write_annotations(root: str, names: List[str], size=(640, 480),
     rng = np.random.default_rng(seed)
     images, anns = [], []
     for i, name in enumerate(names, start=1):
-        images.append(dict(id=i, file_name=name, width=size[0],
-                           height=size[1]))
+        images.append(
+            dict(id=i, file_name=name, width=size[0], height=size[1]))
         for c in rng.choice(80, int(rng.integers(1, 6)), replace=False):
-            anns.append(dict(id=len(anns) + 1, image_id=i,
-                             category_id=int(c) + 1, bbox=[0, 0, 8, 8],
-                             area=64, iscrowd=0))
-    cats = [dict(id=k + 1, name=n, supercategory='x')
-            for k, n in enumerate(COCO_CATEGORIES)]
+            anns.append(
+                dict(
+                    id=len(anns) + 1,
+                    image_id=i,
+                    category_id=int(c) + 1,
+                    bbox=[0, 0, 8, 8],
+                    area=64,
+                    iscrowd=0))
+    cats = [
+        dict(id=k + 1, name=n, supercategory='x')
+        for k, n in enumerate(COCO_CATEGORIES)
+    ]
     path = osp.join(root, 'annotations', 'instances_train2014.json')
     os.makedirs(osp.dirname(path), exist_ok=True)
     with open(path, 'w') as f:
@@ -104,14 +116,17 @@ def write_annotations(root: str, names: List[str], size=(640, 480),
     return path
 
 
-def build_dataset(pipeline: str, data_root: str, img_dir: str = 'train2014/',
+def build_dataset(pipeline: str,
+                  data_root: str,
+                  img_dir: str = 'train2014/',
                   backend: str = 'cv2'):
     """The config's train dataset on ``data_root`` with its own pipeline
     (None when ``backend`` cannot decode for that pipeline)."""
-    import mmlkd  # noqa: F401  (registers CocoMultiLabel)
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import DATASETS
+
+    import mmlkd  # noqa: F401  (registers CocoMultiLabel)
     cfg = Config.fromfile(osp.join(ROOT, PIPELINES[pipeline]))
     ds_cfg = copy.deepcopy(cfg.train_dataloader.dataset)
     ds_cfg.data_root = data_root
@@ -156,14 +171,20 @@ def per_worker(dataset, passes: int = 1) -> float:
     return n / max(time.process_time() - t0, 1e-9)
 
 
-def loader_seconds(dataset, workers: int, epochs: int, persistent: bool,
+def loader_seconds(dataset,
+                   workers: int,
+                   epochs: int,
+                   persistent: bool,
                    batch: int = 16) -> float:
     """Wall seconds to iterate ``epochs`` epochs of a DataLoader."""
     from mmengine.dataset import pseudo_collate
     from torch.utils.data import DataLoader
-    loader = DataLoader(dataset, batch_size=batch, num_workers=workers,
-                        persistent_workers=persistent,
-                        collate_fn=pseudo_collate)
+    loader = DataLoader(
+        dataset,
+        batch_size=batch,
+        num_workers=workers,
+        persistent_workers=persistent,
+        collate_fn=pseudo_collate)
     t0 = time.perf_counter()
     for _ in range(epochs):
         for _ in loader:
@@ -184,13 +205,16 @@ def run(args) -> Dict:
     names = make_jpegs(tmp, args.images, tuple(args.size))
     write_annotations(tmp, names, tuple(args.size))
     t0 = time.perf_counter()
-    convert(osp.join(tmp, 'train2014'), osp.join(tmp, 'train2014_224'),
-            size=(224, 224), workers=1)
+    convert(
+        osp.join(tmp, 'train2014'),
+        osp.join(tmp, 'train2014_224'),
+        size=(224, 224),
+        workers=1)
     convert_s = time.perf_counter() - t0
-    mean_kb = np.mean([osp.getsize(osp.join(tmp, 'train2014', n))
-                       for n in names]) / 1024
-    small_kb = np.mean([osp.getsize(osp.join(tmp, 'train2014_224', n))
-                        for n in names]) / 1024
+    mean_kb = np.mean(
+        [osp.getsize(osp.join(tmp, 'train2014', n)) for n in names]) / 1024
+    small_kb = np.mean(
+        [osp.getsize(osp.join(tmp, 'train2014_224', n)) for n in names]) / 1024
     backends = available_backends(args.backends)
     rows = []
     for pipe in args.pipelines:
@@ -201,27 +225,41 @@ def run(args) -> Dict:
                 if ds is None:
                     continue
                 rate = per_worker(ds, args.passes)
-                rows.append(dict(pipeline=pipe, backend=backend,
-                                 stored=stored, images_per_s=rate))
-                print(f'{pipe:5s} {backend:9s} {stored:9s} '
-                      f'{rate:8.1f} images/s per worker', flush=True)
+                rows.append(
+                    dict(
+                        pipeline=pipe,
+                        backend=backend,
+                        stored=stored,
+                        images_per_s=rate))
+                print(
+                    f'{pipe:5s} {backend:9s} {stored:9s} '
+                    f'{rate:8.1f} images/s per worker',
+                    flush=True)
     loader = None
     if args.loader_epochs:
         ds = build_dataset(args.pipelines[0], tmp, 'train2014/', 'cv2') or \
             build_dataset(args.pipelines[0], tmp, 'train2014/', 'pillow')
         plain = loader_seconds(ds, 2, args.loader_epochs, False)
         persistent = loader_seconds(ds, 2, args.loader_epochs, True)
-        loader = dict(pipeline=args.pipelines[0], workers=2,
-                      epochs=args.loader_epochs, seconds=plain,
-                      persistent_seconds=persistent,
-                      start_cost_per_epoch=(plain - persistent) /
-                      args.loader_epochs)
+        loader = dict(
+            pipeline=args.pipelines[0],
+            workers=2,
+            epochs=args.loader_epochs,
+            seconds=plain,
+            persistent_seconds=persistent,
+            start_cost_per_epoch=(plain - persistent) / args.loader_epochs)
     if not args.keep:
         import shutil
         shutil.rmtree(tmp, ignore_errors=True)
-    return dict(images=args.images, size=list(args.size), jpeg_kb=mean_kb,
-                jpeg_224_kb=small_kb, convert_s=convert_s, rows=rows,
-                loader=loader, gpu_images_per_s=args.gpu_images_per_s)
+    return dict(
+        images=args.images,
+        size=list(args.size),
+        jpeg_kb=mean_kb,
+        jpeg_224_kb=small_kb,
+        convert_s=convert_s,
+        rows=rows,
+        loader=loader,
+        gpu_images_per_s=args.gpu_images_per_s)
 
 
 def markdown(result: Dict) -> str:
@@ -233,11 +271,14 @@ def markdown(result: Dict) -> str:
         f'pre-resized to 224 x 224: {result["jpeg_224_kb"]:.0f} KB, '
         f'converted in {result["convert_s"]:.1f} s); images/s per worker '
         '(one process, CPU time)', '',
-        '| pipeline | decode | stored | images/s per worker | vs original'
-        + (f' | workers for {gpu:.0f} images/s' if gpu else '') + ' |',
-        '| --- | --- | --- | ---: | ---: |' + (' ---: |' if gpu else '')]
-    base = {(r['pipeline'], r['backend']): r['images_per_s'] for r in rows
-            if r['stored'] == 'original'}
+        '| pipeline | decode | stored | images/s per worker | vs original' +
+        (f' | workers for {gpu:.0f} images/s' if gpu else '') + ' |',
+        '| --- | --- | --- | ---: | ---: |' + (' ---: |' if gpu else '')
+    ]
+    base = {
+        (r['pipeline'], r['backend']): r['images_per_s']
+        for r in rows if r['stored'] == 'original'
+    }
     for r in rows:
         ratio = r['images_per_s'] / base[(r['pipeline'], r['backend'])]
         line = (f'| {r["pipeline"]} | {r["backend"]} | {r["stored"]} | '
@@ -247,34 +288,52 @@ def markdown(result: Dict) -> str:
         lines.append(line)
     ld = result.get('loader')
     if ld:
-        lines += ['', f'DataLoader, {ld["workers"]} workers, '
-                  f'{ld["epochs"]} epochs of the {ld["pipeline"]} pipeline: '
-                  f'{ld["seconds"]:.2f} s, with persistent_workers '
-                  f'{ld["persistent_seconds"]:.2f} s (worker start: '
-                  f'{ld["start_cost_per_epoch"]:.2f} s per epoch saved; '
-                  'wall time)']
+        lines += [
+            '', f'DataLoader, {ld["workers"]} workers, '
+            f'{ld["epochs"]} epochs of the {ld["pipeline"]} pipeline: '
+            f'{ld["seconds"]:.2f} s, with persistent_workers '
+            f'{ld["persistent_seconds"]:.2f} s (worker start: '
+            f'{ld["start_cost_per_epoch"]:.2f} s per epoch saved; '
+            'wall time)'
+        ]
     return '\n'.join(lines)
 
 
 def parse_args(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--images', type=int, default=300)
-    parser.add_argument('--size', type=int, nargs=2, default=[640, 480],
-                        metavar=('W', 'H'))
-    parser.add_argument('--pipelines', nargs='+', default=list(PIPELINES),
-                        choices=list(PIPELINES))
-    parser.add_argument('--backends', nargs='+',
-                        default=['cv2', 'pillow', 'turbojpeg'],
-                        choices=['cv2', 'pillow', 'turbojpeg'])
-    parser.add_argument('--passes', type=int, default=1,
-                        help='times each dataset is read per measurement')
-    parser.add_argument('--loader-epochs', type=int, default=2,
-                        help='DataLoader epochs for the persistent-workers '
-                        'comparison (0: skip it)')
-    parser.add_argument('--gpu-images-per-s', type=float, default=None,
-                        help='print the workers this GPU throughput needs')
-    parser.add_argument('--keep', action='store_true',
-                        help='keep the generated images (path printed)')
+    parser.add_argument(
+        '--size', type=int, nargs=2, default=[640, 480], metavar=('W', 'H'))
+    parser.add_argument(
+        '--pipelines',
+        nargs='+',
+        default=list(PIPELINES),
+        choices=list(PIPELINES))
+    parser.add_argument(
+        '--backends',
+        nargs='+',
+        default=['cv2', 'pillow', 'turbojpeg'],
+        choices=['cv2', 'pillow', 'turbojpeg'])
+    parser.add_argument(
+        '--passes',
+        type=int,
+        default=1,
+        help='times each dataset is read per measurement')
+    parser.add_argument(
+        '--loader-epochs',
+        type=int,
+        default=2,
+        help='DataLoader epochs for the persistent-workers '
+        'comparison (0: skip it)')
+    parser.add_argument(
+        '--gpu-images-per-s',
+        type=float,
+        default=None,
+        help='print the workers this GPU throughput needs')
+    parser.add_argument(
+        '--keep',
+        action='store_true',
+        help='keep the generated images (path printed)')
     parser.add_argument('--json', help='also write the results here')
     return parser.parse_args(argv)
 

@@ -76,8 +76,9 @@ GOAL = 1.10
 
 # ---------------------------------------------------------------- building
 def load_cfg(path: str, batch: int):
-    import mmlkd  # noqa: F401  (compat + registries before parsing)
     from mmengine.config import Config
+
+    import mmlkd  # noqa: F401  (compat + registries before parsing)
     full = osp.join(ROOT, path)
     if not osp.isfile(full):
         raise FileNotFoundError(f'config {path!r} does not exist')
@@ -91,7 +92,9 @@ def load_cfg(path: str, batch: int):
     return cfg
 
 
-def build_pair(cfg, device: str, amp: Optional[str],
+def build_pair(cfg,
+               device: str,
+               amp: Optional[str],
                channels_last: bool = False):
     """(algorithm, its optim wrapper, reference teacher, reference student,
     the student's optim wrapper). ``channels_last``: weights in NHWC, so
@@ -150,17 +153,21 @@ def demo_batch(cfg, batch: int, seed: int = 0) -> Dict:
     return pseudo_collate([dataset[i] for i in range(batch)])
 
 
-def synthetic_batch(batch: int, size: int, num_classes: int,
-                    labels_per_image: float = 2.9, seed: int = 0) -> Dict:
+def synthetic_batch(batch: int,
+                    size: int,
+                    num_classes: int,
+                    labels_per_image: float = 2.9,
+                    seed: int = 0) -> Dict:
     """Random uint8 images and multi-hot labels (COCO's ~2.9 per image)."""
     from mmpretrain.structures import DataSample
     g = torch.Generator().manual_seed(seed)
     inputs, samples = [], []
     for _ in range(batch):
-        inputs.append(torch.randint(0, 256, (3, size, size), generator=g,
-                                    dtype=torch.uint8))
-        y = (torch.rand(num_classes, generator=g) <
-             labels_per_image / num_classes).nonzero().flatten()
+        inputs.append(
+            torch.randint(
+                0, 256, (3, size, size), generator=g, dtype=torch.uint8))
+        y = (torch.rand(num_classes, generator=g)
+             < labels_per_image / num_classes).nonzero().flatten()
         if len(y) == 0:
             y = torch.randint(0, num_classes, (1, ), generator=g)
         samples.append(DataSample().set_gt_label(y))
@@ -188,14 +195,15 @@ def make_steps(algorithm, ow_distill, teacher, student, ow_student, data,
                 device_type=device.split(':')[0],
                 dtype=getattr(torch, amp or 'float32'),
                 enabled=amp is not None):
-            teacher(teacher_batch['inputs'], teacher_batch['data_samples'],
-                    mode='tensor')
+            teacher(
+                teacher_batch['inputs'],
+                teacher_batch['data_samples'],
+                mode='tensor')
 
     def student_step(batch):
         student.train_step(batch, ow_student)
 
-    return dict(distill=distill, teacher=teacher_forward,
-                student=student_step)
+    return dict(distill=distill, teacher=teacher_forward, student=student_step)
 
 
 def step_clock(device: str, clock: str) -> Callable[[], float]:
@@ -212,8 +220,11 @@ def step_clock(device: str, clock: str) -> Callable[[], float]:
     return time.perf_counter
 
 
-def time_steps(steps: Dict[str, Callable], data: Dict, reps: int,
-               warmup: int, device: str,
+def time_steps(steps: Dict[str, Callable],
+               data: Dict,
+               reps: int,
+               warmup: int,
+               device: str,
                clock: str = 'cpu') -> Dict[str, float]:
     """Median seconds of each step, the steps run in turn rep by rep.
 
@@ -257,7 +268,10 @@ def peak_memory(fn: Callable, device: str) -> float:
     return float(peak)
 
 
-def bench_config(name: str, path: str, args, amp: Optional[str] = None,
+def bench_config(name: str,
+                 path: str,
+                 args,
+                 amp: Optional[str] = None,
                  batch_fn: Optional[Callable] = None) -> Dict:
     cfg = load_cfg(path, args.batch)
     algorithm, ow_d, teacher, student, ow_s = build_pair(
@@ -268,9 +282,14 @@ def bench_config(name: str, path: str, args, amp: Optional[str] = None,
     t = time_steps(steps, data, args.reps, args.warmup, args.device,
                    args.clock)
     ref = t['teacher'] + t['student']
-    row = dict(method=name, config=path, batch=args.batch,
-               distill_ms=1e3 * t['distill'], teacher_ms=1e3 * t['teacher'],
-               student_ms=1e3 * t['student'], ratio=t['distill'] / ref)
+    row = dict(
+        method=name,
+        config=path,
+        batch=args.batch,
+        distill_ms=1e3 * t['distill'],
+        teacher_ms=1e3 * t['teacher'],
+        student_ms=1e3 * t['student'],
+        ratio=t['distill'] / ref)
     if not args.no_memory:
         mem_d, mem_t, mem_s = (
             peak_memory(partial(steps[k], copy.deepcopy(data)), args.device)
@@ -278,8 +297,10 @@ def bench_config(name: str, path: str, args, amp: Optional[str] = None,
         # The teacher's activations are freed before the student runs, so the
         # reference peak is the larger of the two.
         mem_ref = max(mem_t, mem_s)
-        row.update(distill_mib=mem_d / 2**20, reference_mib=mem_ref / 2**20,
-                   mem_ratio=mem_d / mem_ref if mem_ref else float('nan'))
+        row.update(
+            distill_mib=mem_d / 2**20,
+            reference_mib=mem_ref / 2**20,
+            mem_ratio=mem_d / mem_ref if mem_ref else float('nan'))
     return row
 
 
@@ -311,17 +332,20 @@ def bench_coco(name: str, path: str, args, size: int = 224) -> Dict:
     row = bench_config(name, path, args, amp=amp, batch_fn=batch_fn)
     for step in ('distill', 'teacher', 'student'):
         row[f'{step}_img_s'] = args.batch / (row[f'{step}_ms'] / 1e3)
-    row['gpu'] = (torch.cuda.get_device_name(args.device)
-                  if args.device.startswith('cuda') else 'CPU')
-    row.update(amp=amp, size=size,
-               channels_last=getattr(args, 'channels_last', False))
+    row['gpu'] = (
+        torch.cuda.get_device_name(args.device)
+        if args.device.startswith('cuda') else 'CPU')
+    row.update(
+        amp=amp,
+        size=size,
+        channels_last=getattr(args, 'channels_last', False))
     return row
 
 
 def run_coco(args) -> List[Dict]:
     if not args.device.startswith('cuda') or not torch.cuda.is_available():
-        found = ('a GPU: add --device cuda' if torch.cuda.is_available()
-                 else 'no visible GPU')
+        found = ('a GPU: add --device cuda'
+                 if torch.cuda.is_available() else 'no visible GPU')
         raise SystemExit(
             '--coco times ResNet-101 -> ResNet-18 L2D at 224 px, batch 64, '
             'with AMP and needs a CUDA GPU: run it with --device cuda on a '
@@ -351,25 +375,40 @@ def format_row(r: Dict) -> str:
 
 def main(argv=None) -> List[Dict]:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--methods', nargs='+', default=list(METHODS),
-                        choices=list(METHODS) + list(EXTRA))
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        default=list(METHODS),
+        choices=list(METHODS) + list(EXTRA))
     parser.add_argument('--batch', type=int, default=64)
     parser.add_argument('--reps', type=int, default=20)
     parser.add_argument('--warmup', type=int, default=3)
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--threads', type=int, default=None,
-                        help='torch intra-op threads (default: torch default)')
-    parser.add_argument('--coco', action='store_true',
-                        help='GPU only: R101 -> R18 L2D at 224 px with AMP')
-    parser.add_argument('--amp-dtype', default='float16',
-                        choices=['float16', 'bfloat16'])
-    parser.add_argument('--clock', default='cpu', choices=['cpu', 'wall'],
-                        help='CPU runs: time by process CPU time (default, '
-                        'robust to other load) or wall time; CUDA: wall')
-    parser.add_argument('--channels-last', action='store_true',
-                        help='models in channels_last memory format')
-    parser.add_argument('--no-memory', action='store_true',
-                        help='skip the peak-memory measurement')
+    parser.add_argument(
+        '--threads',
+        type=int,
+        default=None,
+        help='torch intra-op threads (default: torch default)')
+    parser.add_argument(
+        '--coco',
+        action='store_true',
+        help='GPU only: R101 -> R18 L2D at 224 px with AMP')
+    parser.add_argument(
+        '--amp-dtype', default='float16', choices=['float16', 'bfloat16'])
+    parser.add_argument(
+        '--clock',
+        default='cpu',
+        choices=['cpu', 'wall'],
+        help='CPU runs: time by process CPU time (default, '
+        'robust to other load) or wall time; CUDA: wall')
+    parser.add_argument(
+        '--channels-last',
+        action='store_true',
+        help='models in channels_last memory format')
+    parser.add_argument(
+        '--no-memory',
+        action='store_true',
+        help='skip the peak-memory measurement')
     parser.add_argument('--json', help='also write the rows to this file')
     args = parser.parse_args(argv)
     if args.device.startswith('cuda') and not torch.cuda.is_available():
@@ -382,10 +421,11 @@ def main(argv=None) -> List[Dict]:
     from mmengine.logging import MMLogger
     MMLogger.get_instance('distill_overhead', log_level='ERROR')
 
-    dev = (torch.cuda.get_device_name(args.device)
-           if args.device.startswith('cuda') else
-           f'CPU, {torch.get_num_threads()} torch threads, '
-           f'{os.cpu_count()} cores')
+    dev = (
+        torch.cuda.get_device_name(args.device)
+        if args.device.startswith('cuda') else
+        f'CPU, {torch.get_num_threads()} torch threads, '
+        f'{os.cpu_count()} cores')
     clock = ('wall' if args.device.startswith('cuda') else args.clock)
     print(f'distillation step vs teacher forward (no grad) + student step; '
           f'batch {args.batch}, median of {args.reps} after {args.warmup} '

@@ -45,22 +45,33 @@ ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
 
-import bench_pipeline  # noqa: E402
-import distill_overhead  # noqa: E402
+import bench_pipeline
+import distill_overhead
 
-LABELS = dict(l2d='L2D (MLD + LED)', mld='MLD', cams_kd='CAM-KD',
-              clkd='CLKD', kd='vanilla KD')
+LABELS = dict(
+    l2d='L2D (MLD + LED)',
+    mld='MLD',
+    cams_kd='CAM-KD',
+    clkd='CLKD',
+    kd='vanilla KD')
 
 
 def run_tests(cuda: bool, timeout: int) -> Dict:
     """The CUDA tests (their CPU variants too); pytest's summary line."""
-    cmd = [sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
-           'tests/test_cuda', 'tests/test_engine']
+    cmd = [
+        sys.executable, '-m', 'pytest', '-q', '-p', 'no:cacheprovider',
+        'tests/test_cuda', 'tests/test_engine'
+    ]
     env = dict(os.environ, PYTHONPATH=ROOT)
     t0 = time.perf_counter()
     try:
-        proc = subprocess.run(cmd, cwd=ROOT, env=env, capture_output=True,
-                              text=True, timeout=timeout)
+        proc = subprocess.run(
+            cmd,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=timeout)
         out, code = proc.stdout + proc.stderr, proc.returncode
     except subprocess.TimeoutExpired as e:
         out, code = f'{e.stdout or ""}\ntimed out after {timeout} s', 124
@@ -69,18 +80,27 @@ def run_tests(cuda: bool, timeout: int) -> Dict:
                     if ' passed' in ln or ' failed' in ln or ' error' in ln),
                    lines[-1] if lines else 'no output')
     failures = [ln for ln in lines if ln.startswith(('FAILED', 'ERROR'))]
-    return dict(command=' '.join(cmd[2:]), returncode=code,
-                summary=summary.strip('= '), failures=failures,
-                seconds=time.perf_counter() - t0,
-                note='' if cuda else 'no CUDA: the cuda-marked tests skip, '
-                'their CPU (bfloat16) variants run')
+    return dict(
+        command=' '.join(cmd[2:]),
+        returncode=code,
+        summary=summary.strip('= '),
+        failures=failures,
+        seconds=time.perf_counter() - t0,
+        note='' if cuda else 'no CUDA: the cuda-marked tests skip, '
+        'their CPU (bfloat16) variants run')
 
 
 def run_throughput(methods: List[str], device: str, batch: int, size: int,
                    reps: int, warmup: int, memory: bool) -> List[Dict]:
-    args = SimpleNamespace(batch=batch, device=device, reps=reps,
-                           warmup=warmup, no_memory=not memory, clock='wall',
-                           amp_dtype='float16', channels_last=True)
+    args = SimpleNamespace(
+        batch=batch,
+        device=device,
+        reps=reps,
+        warmup=warmup,
+        no_memory=not memory,
+        clock='wall',
+        amp_dtype='float16',
+        channels_last=True)
     rows = []
     for name in methods:
         path = distill_overhead.COCO_METHODS[name]
@@ -90,10 +110,12 @@ def run_throughput(methods: List[str], device: str, batch: int, size: int,
             traceback.print_exc()
             row = dict(method=name, config=path, error=repr(e)[:200])
         rows.append(row)
-        print(f'[throughput] {name}: ' + (
-            row['error'] if 'error' in row else
-            f'distill {row["distill_img_s"]:.0f} img/s, ratio '
-            f'{row["ratio"]:.3f}'), flush=True)
+        print(
+            f'[throughput] {name}: ' +
+            (row['error'] if 'error' in row else
+             f'distill {row["distill_img_s"]:.0f} img/s, ratio '
+             f'{row["ratio"]:.3f}'),
+            flush=True)
         if device.startswith('cuda'):
             torch.cuda.empty_cache()
     return rows
@@ -109,7 +131,8 @@ def throughput_markdown(rows: List[Dict], batch: int, size: int) -> str:
         f'forward + student step), goal <= {distill_overhead.GOAL:.2f}', '',
         '| method | teacher fwd img/s | student step img/s | distill step '
         'img/s | ratio | peak MiB distill | peak MiB reference |',
-        '| --- | ---: | ---: | ---: | ---: | ---: | ---: |']
+        '| --- | ---: | ---: | ---: | ---: | ---: | ---: |'
+    ]
     for r in rows:
         label = LABELS.get(r['method'], r['method'])
         if 'error' in r:
@@ -117,10 +140,9 @@ def throughput_markdown(rows: List[Dict], batch: int, size: int) -> str:
             continue
         mem = (f'{r["distill_mib"]:.0f} | {r["reference_mib"]:.0f}'
                if 'distill_mib' in r else '- | -')
-        lines.append(
-            f'| {label} | {r["teacher_img_s"]:.0f} | '
-            f'{r["student_img_s"]:.0f} | {r["distill_img_s"]:.0f} | '
-            f'{r["ratio"]:.3f} | {mem} |')
+        lines.append(f'| {label} | {r["teacher_img_s"]:.0f} | '
+                     f'{r["student_img_s"]:.0f} | {r["distill_img_s"]:.0f} | '
+                     f'{r["ratio"]:.3f} | {mem} |')
     return '\n'.join(lines)
 
 
@@ -134,19 +156,26 @@ def run_pipelines(images: int, gpu_rate: Optional[float]) -> Dict:
 def main(argv: Optional[List[str]] = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--out', default='work_dirs/gpu_check/report.md')
-    parser.add_argument('--methods', nargs='+',
-                        default=list(distill_overhead.COCO_METHODS),
-                        choices=list(distill_overhead.COCO_METHODS))
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        default=list(distill_overhead.COCO_METHODS),
+        choices=list(distill_overhead.COCO_METHODS))
     parser.add_argument('--batch', type=int, default=64)
     parser.add_argument('--reps', type=int, default=10)
     parser.add_argument('--warmup', type=int, default=3)
-    parser.add_argument('--images', type=int, default=300,
-                        help='generated JPEGs for the pipeline benchmark')
+    parser.add_argument(
+        '--images',
+        type=int,
+        default=300,
+        help='generated JPEGs for the pipeline benchmark')
     parser.add_argument('--skip-tests', action='store_true')
     parser.add_argument('--test-timeout', type=int, default=240)
-    parser.add_argument('--cpu-smoke', action='store_true',
-                        help='without CUDA, also run the throughput part '
-                        'on the CPU at toy sizes (checks the code path)')
+    parser.add_argument(
+        '--cpu-smoke',
+        action='store_true',
+        help='without CUDA, also run the throughput part '
+        'on the CPU at toy sizes (checks the code path)')
     args = parser.parse_args(argv)
 
     start = time.perf_counter()
@@ -154,13 +183,17 @@ def main(argv: Optional[List[str]] = None) -> int:
     from mmengine.logging import MMLogger
     MMLogger.get_instance('gpu_check', log_level='ERROR')
     env = (f'torch {torch.__version__}, CUDA {torch.version.cuda}, '
-           f'{torch.cuda.get_device_name(0)}' if cuda else
-           f'torch {torch.__version__}, no CUDA device')
-    print(f'[gpu-check] {env}; python {platform.python_version()}; '
-          f'{os.cpu_count()} CPU cores', flush=True)
+           f'{torch.cuda.get_device_name(0)}'
+           if cuda else f'torch {torch.__version__}, no CUDA device')
+    print(
+        f'[gpu-check] {env}; python {platform.python_version()}; '
+        f'{os.cpu_count()} CPU cores',
+        flush=True)
     if not cuda:
-        print('[gpu-check] no CUDA device: running the CPU parts only '
-              '(tests\' CPU variants, pipeline benchmark)', flush=True)
+        print(
+            '[gpu-check] no CUDA device: running the CPU parts only '
+            '(tests\' CPU variants, pipeline benchmark)',
+            flush=True)
     failed = []
     sections = [f'# mmlkd GPU check\n\n{env}; {os.cpu_count()} CPU cores']
 
@@ -182,8 +215,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         device = 'cuda' if cuda else 'cpu'
         batch, size = (args.batch, 224) if cuda else (2, 64)
         reps, warmup = (args.reps, args.warmup) if cuda else (1, 0)
-        rows = run_throughput(args.methods, device, batch, size, reps,
-                              warmup, memory=cuda)
+        rows = run_throughput(
+            args.methods, device, batch, size, reps, warmup, memory=cuda)
         if any('error' in r for r in rows):
             failed.append('throughput')
         title = ('## Distillation throughput' if cuda else

@@ -10,6 +10,7 @@ Usage: ``PYTHONPATH=$PWD python tools/benchmark/partial_softmax_kd.py
 [--batch 64] [--classes 80] [--min-run-time 1]``.
 """
 import argparse
+
 import torch
 from torch.utils import benchmark
 
@@ -24,7 +25,8 @@ def masked_reference(zs, zt, y):
     visible = (~pos)[:, None, :] | eye[None]
     lsm_s = zs[:, None, :].masked_fill(~visible, float('-inf')).log_softmax(-1)
     lsm_t = zt[:, None, :].masked_fill(~visible, float('-inf')).log_softmax(-1)
-    kl = torch.where(visible, lsm_t.exp() * (lsm_t - lsm_s),
+    kl = torch.where(visible,
+                     lsm_t.exp() * (lsm_t - lsm_s),
                      torch.zeros_like(lsm_s)).sum(-1)
     return torch.where(pos, kl, torch.zeros_like(kl)).sum() / y.shape[0]
 
@@ -44,8 +46,9 @@ def timed(fn, zs, zt, y, min_run_time):
     """Fastest forward + backward run (``torch.utils.benchmark``'s
     ``blocked_autorange``, at least ``min_run_time`` seconds)."""
     x = zs.detach().clone().requires_grad_(True)
-    timer = benchmark.Timer(stmt='x.grad = None; fn(x, zt, y).backward()',
-                            globals=dict(fn=fn, x=x, zt=zt, y=y))
+    timer = benchmark.Timer(
+        stmt='x.grad = None; fn(x, zt, y).backward()',
+        globals=dict(fn=fn, x=x, zt=zt, y=y))
     return min(timer.blocked_autorange(min_run_time=min_run_time).times)
 
 
@@ -53,8 +56,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument('--batch', type=int, default=64)
     parser.add_argument('--classes', type=int, default=80)
-    parser.add_argument('--min-run-time', type=float, default=1.0,
-                        help='seconds each formulation is timed for')
+    parser.add_argument(
+        '--min-run-time',
+        type=float,
+        default=1.0,
+        help='seconds each formulation is timed for')
     args = parser.parse_args()
     torch.manual_seed(0)
     zs = torch.randn(args.batch, args.classes) * 3

@@ -43,16 +43,20 @@ import yaml
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-from quality import ALL_METHODS, BASELINES, TEACHERS  # noqa: E402
+from quality import ALL_METHODS, BASELINES, TEACHERS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_RESULTS = 'work_dirs/quality/results.json'
 
-OLD_HEADER = ['data', 'teacher', 'student', 'config', 'mAP', 'teacher mAP',
-              'student alone mAP', 'notes']
-NEW_HEADER = ['data', 'teacher', 'student', 'config', 'mAP',
-              'paired gain vs alone [95 % CI]', 'teacher mAP',
-              'student alone mAP', 'notes']
+OLD_HEADER = [
+    'data', 'teacher', 'student', 'config', 'mAP', 'teacher mAP',
+    'student alone mAP', 'notes'
+]
+NEW_HEADER = [
+    'data', 'teacher', 'student', 'config', 'mAP',
+    'paired gain vs alone [95 % CI]', 'teacher mAP', 'student alone mAP',
+    'notes'
+]
 GAIN_COL = NEW_HEADER.index('paired gain vs alone [95 % CI]')
 NOT_IN_RUN = 'not in this run'
 NEEDS_GPU = 'needs GPU run'
@@ -111,13 +115,16 @@ class Lookup:
     def method(self, config: str) -> Tuple[Optional[str], Optional[Dict]]:
         key = self.by_config.get(config)
         if key is None:
-            key = next((m for m, meth in ALL_METHODS.items()
-                        if meth.config == config), None)
+            key = next(
+                (m
+                 for m, meth in ALL_METHODS.items() if meth.config == config),
+                None)
         return key, self.results.get(key) if key else None
 
-    def companions(self, key: Optional[str], teacher_config: Optional[str],
-                   student_config: Optional[str]
-                   ) -> Tuple[Optional[Dict], Optional[Dict]]:
+    def companions(
+        self, key: Optional[str], teacher_config: Optional[str],
+        student_config: Optional[str]
+    ) -> Tuple[Optional[Dict], Optional[Dict]]:
         """Teacher and baseline rows of method ``key`` (or, for a config
         the benchmark does not know, of the configs the row links)."""
         teacher = baseline = None
@@ -127,11 +134,13 @@ class Lookup:
         if key in self.results and self.results[key].get('baseline'):
             baseline = self.results[key]['baseline']
         if teacher is None:
-            teacher = next((t for t, (c, _) in TEACHERS.items()
-                            if c == teacher_config), None)
+            teacher = next(
+                (t for t, (c, _) in TEACHERS.items() if c == teacher_config),
+                None)
         if baseline is None:
-            baseline = next((b for b, (c, _) in BASELINES.items()
-                             if c == student_config), None)
+            baseline = next(
+                (b for b, (c, _) in BASELINES.items() if c == student_config),
+                None)
         return self.results.get(teacher), self.results.get(baseline)
 
 
@@ -153,8 +162,7 @@ def link_target(cell: str, readme: str, root: str) -> Optional[str]:
     return osp.relpath(path, root).replace(os.sep, '/')
 
 
-def publish_readme(text: str, readme: str, root: str,
-                   lookup: Lookup) -> str:
+def publish_readme(text: str, readme: str, root: str, lookup: Lookup) -> str:
     lines = text.split('\n')
     section = False
     layout = None  # column names of the table being read
@@ -227,8 +235,7 @@ class _Dumper(yaml.SafeDumper):
 def _str(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
     # Single quotes on names and notes with punctuation, as hand-written.
     style = "'" if any(s in value for s in (',', ': ', "'")) else None
-    return dumper.represent_scalar('tag:yaml.org,2002:str', value,
-                                   style=style)
+    return dumper.represent_scalar('tag:yaml.org,2002:str', value, style=style)
 
 
 class _Interval(list):
@@ -242,9 +249,13 @@ _Dumper.add_representer(
 
 
 def dump_metafile(meta: Dict, header: str) -> str:
-    body = yaml.dump(meta, Dumper=_Dumper, sort_keys=False,
-                     allow_unicode=True, width=10**6,
-                     default_flow_style=False)
+    body = yaml.dump(
+        meta,
+        Dumper=_Dumper,
+        sort_keys=False,
+        allow_unicode=True,
+        width=10**6,
+        default_flow_style=False)
     # A blank line between the top-level sections.
     body = re.sub(r'\n(?=[A-Za-z])', '\n\n', body)
     return header + body
@@ -282,7 +293,8 @@ def publish_metafile(text: str, lookup: Lookup) -> str:
                 md['Results'] = 'not run yet'
             continue
         teacher, baseline = lookup.companions(
-            key, md.get('Teacher', {}).get('Config'),
+            key,
+            md.get('Teacher', {}).get('Config'),
             md.get('Student', {}).get('Config'))
         if baseline is not None and 'Student' in md:
             _set_metrics(md['Student'], baseline)
@@ -294,15 +306,19 @@ def publish_metafile(text: str, lookup: Lookup) -> str:
             metrics['paired mAP gain'] = round(gain['mean'], 2)
             if gain['low'] is not None:
                 metrics['paired mAP gain 95% CI'] = _Interval(
-                    [round(gain['low'], 2), round(gain['high'], 2)])
+                    [round(gain['low'], 2),
+                     round(gain['high'], 2)])
         metrics['seeds'] = len(row['seeds'])
         if 'Results' not in model:
             md.pop('Results', None)  # the 'not run yet' placeholder
             # Results before Config, as in the other records.
             items = [(k, v) for k, v in model.items() if k != 'Config']
             items.append(('Results', [{
-                'Task': 'Multi-Label Classification',
-                'Dataset': md.get('Training Data', 'DemoShapes')}]))
+                'Task':
+                'Multi-Label Classification',
+                'Dataset':
+                md.get('Training Data', 'DemoShapes')
+            }]))
             if 'Config' in model:
                 items.append(('Config', model['Config']))
             model.clear()
@@ -319,15 +335,16 @@ def plan(root: str, lookup: Lookup) -> Dict[str, Tuple[str, str]]:
     if not osp.isdir(configs):
         raise PublishError(f'{configs}: no such folder (see --root)')
     for folder in sorted(os.listdir(configs)):
-        for name, fn in (('README.md', publish_readme),
-                         ('metafile.yml', publish_metafile)):
+        for name, fn in (('README.md', publish_readme), ('metafile.yml',
+                                                         publish_metafile)):
             path = osp.join(configs, folder, name)
             if not osp.isfile(path):
                 continue
             with open(path, encoding='utf-8') as f:
                 text = f.read()
-            new = (fn(text, path, root, lookup) if name == 'README.md'
-                   else fn(text, lookup))
+            new = (
+                fn(text, path, root, lookup) if name == 'README.md' else fn(
+                    text, lookup))
             docs[path] = (text, new)
     return docs
 
@@ -336,15 +353,21 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Copy the quality benchmark results into the method '
         'READMEs and metafiles.')
-    parser.add_argument('--results', default=None,
-                        help=f'results.json of tools/benchmark/quality.py '
-                        f'(default: <root>/{DEFAULT_RESULTS})')
-    parser.add_argument('--check', action='store_true',
-                        help='change nothing; exit 1 and list the files '
-                        'that would change')
-    parser.add_argument('--root', default=REPO,
-                        help='repository root holding configs/ (default: '
-                        'this checkout)')
+    parser.add_argument(
+        '--results',
+        default=None,
+        help=f'results.json of tools/benchmark/quality.py '
+        f'(default: <root>/{DEFAULT_RESULTS})')
+    parser.add_argument(
+        '--check',
+        action='store_true',
+        help='change nothing; exit 1 and list the files '
+        'that would change')
+    parser.add_argument(
+        '--root',
+        default=REPO,
+        help='repository root holding configs/ (default: '
+        'this checkout)')
     return parser.parse_args(argv)
 
 

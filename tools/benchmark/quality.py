@@ -49,8 +49,7 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-from paired_stats import (PairedGain, paired_differences,  # noqa: E402
-                          paired_gain)
+from paired_stats import PairedGain, paired_differences, paired_gain
 
 
 class Method(NamedTuple):
@@ -62,64 +61,74 @@ class Method(NamedTuple):
 
 TEACHERS = {
     'teacher': ('configs/demo/teacher.py', 'teacher (linear head)'),
-    'teacher_mldecoder': ('configs/demo/teacher_mldecoder.py',
-                          'teacher (ML-Decoder)'),
+    'teacher_mldecoder':
+    ('configs/demo/teacher_mldecoder.py', 'teacher (ML-Decoder)'),
 }
 BASELINES = {
-    'student_alone': ('configs/demo/student_alone.py',
-                      'student alone (linear head)'),
-    'student_mldecoder': ('configs/demo/student_mldecoder.py',
-                          'student alone (ML-Decoder)'),
+    'student_alone':
+    ('configs/demo/student_alone.py', 'student alone (linear head)'),
+    'student_mldecoder':
+    ('configs/demo/student_mldecoder.py', 'student alone (ML-Decoder)'),
 }
 METHODS = {
-    'l2d': Method('configs/l2d/demo_l2d.py', 'L2D (MLD + LED)',
-                  'student_mldecoder', 'teacher_mldecoder'),
-    'l2d_mld_only': Method('configs/l2d/demo_l2d_mld_only.py',
-                           'L2D ablation: MLD only (ML-Decoder)',
-                           'student_mldecoder', 'teacher_mldecoder'),
-    'mld': Method('configs/demo/mld.py', 'MLD only', 'student_alone',
-                  'teacher'),
-    'cams_kd': Method('configs/cams_kd/demo_cams_kd.py', 'CAM-KD',
-                      'student_alone', 'teacher'),
-    'clkd': Method('configs/clkd/demo_clkd.py', 'CLKD', 'student_alone',
-                   'teacher'),
-    'stkd': Method('configs/stkd/demo_stkd.py', 'STKD', 'student_alone',
-                   'teacher'),
-    'kd': Method('configs/kd/demo_kd.py', 'vanilla KD', 'student_alone',
-                 'teacher'),
-    'binary_kd': Method('configs/binary_kd/demo_binary_kd.py', 'binary KD',
-                        'student_alone', 'teacher'),
-    'partial_softmax': Method(
-        'configs/partial_softmax/demo_partial_softmax.py', 'partial softmax',
-        'student_alone', 'teacher'),
-    'fitnet': Method('configs/fitnet/demo_fitnet.py', 'FitNet',
-                     'student_alone', 'teacher'),
-    'pkt': Method('configs/pkt/demo_pkt.py', 'PKT', 'student_alone',
-                  'teacher'),
+    'l2d':
+    Method('configs/l2d/demo_l2d.py', 'L2D (MLD + LED)', 'student_mldecoder',
+           'teacher_mldecoder'),
+    'l2d_mld_only':
+    Method('configs/l2d/demo_l2d_mld_only.py',
+           'L2D ablation: MLD only (ML-Decoder)', 'student_mldecoder',
+           'teacher_mldecoder'),
+    'mld':
+    Method('configs/demo/mld.py', 'MLD only', 'student_alone', 'teacher'),
+    'cams_kd':
+    Method('configs/cams_kd/demo_cams_kd.py', 'CAM-KD', 'student_alone',
+           'teacher'),
+    'clkd':
+    Method('configs/clkd/demo_clkd.py', 'CLKD', 'student_alone', 'teacher'),
+    'stkd':
+    Method('configs/stkd/demo_stkd.py', 'STKD', 'student_alone', 'teacher'),
+    'kd':
+    Method('configs/kd/demo_kd.py', 'vanilla KD', 'student_alone', 'teacher'),
+    'binary_kd':
+    Method('configs/binary_kd/demo_binary_kd.py', 'binary KD', 'student_alone',
+           'teacher'),
+    'partial_softmax':
+    Method('configs/partial_softmax/demo_partial_softmax.py',
+           'partial softmax', 'student_alone', 'teacher'),
+    'fitnet':
+    Method('configs/fitnet/demo_fitnet.py', 'FitNet', 'student_alone',
+           'teacher'),
+    'pkt':
+    Method('configs/pkt/demo_pkt.py', 'PKT', 'student_alone', 'teacher'),
 }
 # Not in the default list; may be asked for by name.
 EXTRA_METHODS = {
     # mmlkd's extension of L2D to linear heads, not a paper's method.
-    'l2d_linear': Method('configs/l2d/demo_l2d_linear.py',
-                         'L2D on linear heads (MLD + LED)', 'student_alone',
-                         'teacher'),
-    'l2d_led_only': Method('configs/l2d/demo_l2d_led_only.py',
-                           'L2D ablation: LED only (ML-Decoder)',
-                           'student_mldecoder', 'teacher_mldecoder'),
-    'l2d_cd_only': Method('configs/l2d/demo_l2d_cd_only.py',
-                          'L2D ablation: CD only (ML-Decoder)',
-                          'student_mldecoder', 'teacher_mldecoder'),
-    'l2d_id_only': Method('configs/l2d/demo_l2d_id_only.py',
-                          'L2D ablation: ID only (ML-Decoder)',
-                          'student_mldecoder', 'teacher_mldecoder'),
-    'stkd_teacher_target': Method(
-        'configs/stkd/demo_stkd_teacher_target.py',
-        'STKD, teacher-target variant', 'student_alone', 'teacher'),
-    'cams_mld': Method('configs/cams_kd/demo_cams_mld.py', 'CAM-KD + MLD',
-                       'student_alone', 'teacher'),
-    'at': Method('configs/at/demo_at.py', 'AT', 'student_alone', 'teacher'),
-    'rkd': Method('configs/rkd/demo_rkd.py', 'RKD', 'student_alone',
-                  'teacher'),
+    'l2d_linear':
+    Method('configs/l2d/demo_l2d_linear.py', 'L2D on linear heads (MLD + LED)',
+           'student_alone', 'teacher'),
+    'l2d_led_only':
+    Method('configs/l2d/demo_l2d_led_only.py',
+           'L2D ablation: LED only (ML-Decoder)', 'student_mldecoder',
+           'teacher_mldecoder'),
+    'l2d_cd_only':
+    Method('configs/l2d/demo_l2d_cd_only.py',
+           'L2D ablation: CD only (ML-Decoder)', 'student_mldecoder',
+           'teacher_mldecoder'),
+    'l2d_id_only':
+    Method('configs/l2d/demo_l2d_id_only.py',
+           'L2D ablation: ID only (ML-Decoder)', 'student_mldecoder',
+           'teacher_mldecoder'),
+    'stkd_teacher_target':
+    Method('configs/stkd/demo_stkd_teacher_target.py',
+           'STKD, teacher-target variant', 'student_alone', 'teacher'),
+    'cams_mld':
+    Method('configs/cams_kd/demo_cams_mld.py', 'CAM-KD + MLD', 'student_alone',
+           'teacher'),
+    'at':
+    Method('configs/at/demo_at.py', 'AT', 'student_alone', 'teacher'),
+    'rkd':
+    Method('configs/rkd/demo_rkd.py', 'RKD', 'student_alone', 'teacher'),
 }
 ALL_METHODS = {**METHODS, **EXTRA_METHODS}
 METRICS = ('mAP', 'CF1', 'OF1')
@@ -137,8 +146,9 @@ def schedule_overrides(config: str, epochs: Optional[int]) -> List[str]:
     """
     if epochs is None:
         return []
-    import mmlkd  # noqa: F401  (compat: `mmpretrain::` bases)
     from mmengine.config import Config
+
+    import mmlkd  # noqa: F401  (compat: `mmpretrain::` bases)
     cfg = Config.fromfile(osp.join(ROOT, config))
     old = cfg.train_cfg.max_epochs
     opts = [f'train_cfg.max_epochs={epochs}']
@@ -154,8 +164,9 @@ def schedule_overrides(config: str, epochs: Optional[int]) -> List[str]:
 def final_epoch(config: str, epochs: Optional[int]) -> int:
     if epochs is not None:
         return epochs
-    import mmlkd  # noqa: F401
     from mmengine.config import Config
+
+    import mmlkd  # noqa: F401
     return int(Config.fromfile(osp.join(ROOT, config)).train_cfg.max_epochs)
 
 
@@ -178,19 +189,22 @@ def plan_runs(args) -> List[Run]:
 
     for t in TEACHERS:
         if any(ALL_METHODS[m].teacher == t for m in args.methods):
-            add(Run(t, 'teacher', t, TEACHERS[t][0], TEACHER_SEED,
+            add(
+                Run(t, 'teacher', t, TEACHERS[t][0], TEACHER_SEED,
                     osp.join(work, t), None))
     wanted_baselines = {ALL_METHODS[m].baseline for m in args.methods}
     for b in BASELINES:
         if b not in wanted_baselines:
             continue
         for s in args.seeds:
-            add(Run(f'{b}/seed{s}', 'baseline', b, BASELINES[b][0], s,
+            add(
+                Run(f'{b}/seed{s}', 'baseline', b, BASELINES[b][0], s,
                     osp.join(work, b, f'seed{s}'), None))
     for m in args.methods:
         method = ALL_METHODS[m]
         for s in args.seeds:
-            add(Run(f'{m}/seed{s}', 'method', m, method.config, s,
+            add(
+                Run(f'{m}/seed{s}', 'method', m, method.config, s,
                     osp.join(work, m, f'seed{s}'), method.teacher))
     return list(runs.values())
 
@@ -234,8 +248,11 @@ def run_jobs(jobs: List[Job], parallel: int, log: Callable) -> None:
                 j.state, j.error = 'skipped', 'a job it needs failed'
                 log(f'skipped {j.name}: {j.error}')
         running = [j for j in jobs if j.state == 'running']
-        ready = [j for j in jobs if j.state == 'pending' and all(
-            by_name[d].state == 'done' for d in j.deps)]
+        ready = [
+            j for j in jobs
+            if j.state == 'pending' and all(by_name[d].state == 'done'
+                                            for d in j.deps)
+        ]
         for j in ready[:max(0, parallel - len(running))]:
             log(f'start {j.name}')
             j.start()
@@ -246,8 +263,8 @@ def run_jobs(jobs: List[Job], parallel: int, log: Callable) -> None:
         for j in running:
             if j.state in ('done', 'failed'):
                 j.thread.join()
-                finished = sum(x.state in ('done', 'failed', 'skipped')
-                               for x in jobs)
+                finished = sum(
+                    x.state in ('done', 'failed', 'skipped') for x in jobs)
                 msg = (f'{"done" if j.state == "done" else "FAILED"} '
                        f'{j.name} in {j.seconds / 60:.1f} min '
                        f'[{finished}/{len(jobs)} jobs, '
@@ -262,17 +279,24 @@ def checkpoint_at(work_dir: str, epoch: int) -> Optional[str]:
 
 def train_fn(run: Run, args, epoch: int, teacher_ckpt: Callable,
              log_dir: str) -> Callable[[], None]:
+
     def fn():
-        cmd = [sys.executable, 'tools/train.py', run.config, '--work-dir',
-               run.work_dir]
+        cmd = [
+            sys.executable, 'tools/train.py', run.config, '--work-dir',
+            run.work_dir
+        ]
         from demo import final_checkpoint
         if final_checkpoint(run.work_dir) is not None:
             cmd.append('--resume')  # an interrupted run continues
-        opts = [f'randomness.seed={run.seed}',
-                # Scored afterwards by tools/test.py: no validation here
-                # (mmengine validates after the last epoch otherwise).
-                'val_cfg=None', 'val_dataloader=None', 'val_evaluator=None',
-                'default_hooks.logger.interval=20']
+        opts = [
+            f'randomness.seed={run.seed}',
+            # Scored afterwards by tools/test.py: no validation here
+            # (mmengine validates after the last epoch otherwise).
+            'val_cfg=None',
+            'val_dataloader=None',
+            'val_evaluator=None',
+            'default_hooks.logger.interval=20'
+        ]
         opts += schedule_overrides(run.config, args.epochs)
         if args.num_train is not None:
             opts.append('train_dataloader.dataset.num_images='
@@ -281,13 +305,16 @@ def train_fn(run: Run, args, epoch: int, teacher_ckpt: Callable,
             opts.append(f'model.teacher_ckpt={teacher_ckpt()}')
         cmd += ['--cfg-options'] + opts
         log_file = osp.join(log_dir, run.key.replace('/', '_') + '.log')
-        env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1',
-                   PYTHONUNBUFFERED='1')
+        env = dict(
+            os.environ,
+            PYTHONPATH=ROOT,
+            OMP_NUM_THREADS='1',
+            PYTHONUNBUFFERED='1')
         os.makedirs(run.work_dir, exist_ok=True)
         t0 = time.time()
         with open(log_file, 'w') as f:
-            proc = subprocess.run(cmd, cwd=ROOT, env=env, stdout=f,
-                                  stderr=subprocess.STDOUT)
+            proc = subprocess.run(
+                cmd, cwd=ROOT, env=env, stdout=f, stderr=subprocess.STDOUT)
         if proc.returncode != 0:
             raise RuntimeError(f'tools/train.py exited with {proc.returncode}'
                                f'; see {log_file}')
@@ -296,19 +323,25 @@ def train_fn(run: Run, args, epoch: int, teacher_ckpt: Callable,
                                f'{log_file}')
         with open(osp.join(run.work_dir, 'train_time.json'), 'w') as f:
             json.dump(dict(seconds=time.time() - t0), f)
+
     return fn
 
 
 def score_fn(run: Run, epoch: int) -> Callable[[], None]:
+
     def fn():
         from demo import score
         ckpt = checkpoint_at(run.work_dir, epoch)
         t0 = time.time()
         metrics = score(run.config, ckpt, run.work_dir)
         with open(osp.join(run.work_dir, 'scores.json'), 'w') as f:
-            json.dump(dict(checkpoint=ckpt, metrics=metrics,
-                           seconds=time.time() - t0,
-                           mtime=osp.getmtime(ckpt)), f)
+            json.dump(
+                dict(
+                    checkpoint=ckpt,
+                    metrics=metrics,
+                    seconds=time.time() - t0,
+                    mtime=osp.getmtime(ckpt)), f)
+
     return fn
 
 
@@ -335,22 +368,31 @@ def results_json(table: Dict[str, Dict], order: List[str]) -> Dict:
         if name not in table:
             continue
         by_seed = table[name]
-        config = (TEACHERS[name][0] if name in TEACHERS else
-                  BASELINES[name][0] if name in BASELINES else
-                  ALL_METHODS[name].config)
-        row = dict(label=row_label(name), config=config,
-                   seeds={str(s): m for s, m in sorted(by_seed.items())})
+        config = (
+            TEACHERS[name][0] if name in TEACHERS else BASELINES[name][0]
+            if name in BASELINES else ALL_METHODS[name].config)
+        row = dict(
+            label=row_label(name),
+            config=config,
+            seeds={
+                str(s): m
+                for s, m in sorted(by_seed.items())
+            })
         for k in METRICS:
             vals = [m[k] for m in by_seed.values()]
-            row[k] = dict(mean=statistics.fmean(vals),
-                          std=statistics.stdev(vals) if len(vals) > 1
-                          else None)
+            row[k] = dict(
+                mean=statistics.fmean(vals),
+                std=statistics.stdev(vals) if len(vals) > 1 else None)
         if name in ALL_METHODS:
             row['baseline'] = ALL_METHODS[name].baseline
             gain = method_gain(table, name)
             row['gain'] = None if gain is None else dict(
-                n=gain.n, mean=gain.mean, std=gain.std, low=gain.low,
-                high=gain.high, significant=gain.significant)
+                n=gain.n,
+                mean=gain.mean,
+                std=gain.std,
+                low=gain.low,
+                high=gain.high,
+                significant=gain.significant)
         out[name] = row
     return out
 
@@ -387,8 +429,13 @@ def method_gain(table: Dict[str, Dict], name: str) -> Optional[PairedGain]:
     seed has both."""
     base = table.get(ALL_METHODS[name].baseline, {})
     diffs = paired_differences(
-        {s: m['mAP'] for s, m in table.get(name, {}).items()},
-        {s: m['mAP'] for s, m in base.items()})
+        {
+            s: m['mAP']
+            for s, m in table.get(name, {}).items()
+        }, {
+            s: m['mAP']
+            for s, m in base.items()
+        })
     return paired_gain(diffs) if diffs else None
 
 
@@ -431,10 +478,12 @@ def results_markdown(table: Dict[str, Dict], order: List[str], args,
             gain = gain_cells(method_gain(table, name), len(by_seed))
         lines.append(f'| {row_label(name)} | {len(by_seed)} | '
                      f'{" | ".join(cells)} | {gain[0]} | {gain[1]} |')
-    settings = [f'{args.epochs} epochs' if args.epochs else
-                'the configs\' epochs (students 6, teachers 12)',
-                f'{args.num_train} training images' if args.num_train else
-                '3000 training images']
+    settings = [
+        f'{args.epochs} epochs'
+        if args.epochs else 'the configs\' epochs (students 6, teachers 12)',
+        f'{args.num_train} training images'
+        if args.num_train else '3000 training images'
+    ]
     lines += [
         '',
         f'Settings: {", ".join(settings)}, batch 64, one single-threaded '
@@ -453,8 +502,7 @@ def bar_chart(table: Dict[str, Dict], order: List[str], path: str) -> None:
     import matplotlib.pyplot as plt
     from matplotlib.patches import Patch
     names = [n for n in order if n in table]
-    colour = {'teacher': '#7f7f7f', 'baseline': '#d62728',
-              'method': '#1f77b4'}
+    colour = {'teacher': '#7f7f7f', 'baseline': '#d62728', 'method': '#1f77b4'}
 
     def kind(n):
         return ('teacher' if n in TEACHERS else
@@ -467,37 +515,50 @@ def bar_chart(table: Dict[str, Dict], order: List[str], path: str) -> None:
         errs.append(statistics.stdev(vals) if len(vals) > 1 else 0.0)
     fig, ax = plt.subplots(figsize=(max(7, 0.75 * len(names) + 4), 4.8))
     x = list(range(len(names)))
-    ax.bar(x, means, yerr=errs, capsize=3,
-           color=[colour[kind(n)] for n in names])
+    ax.bar(
+        x, means, yerr=errs, capsize=3, color=[colour[kind(n)] for n in names])
     base_mean = {n: means[i] for i, n in enumerate(names) if n in BASELINES}
     for (n, m), ls in zip(base_mean.items(), ('--', ':')):
         # The bar a method must beat.
-        ax.axhline(m, color=colour['baseline'], ls=ls, lw=0.9,
-                   label=row_label(n))
+        ax.axhline(
+            m, color=colour['baseline'], ls=ls, lw=0.9, label=row_label(n))
     for i, n in enumerate(names):
         text = f'{means[i]:.1f}'
         gain = method_gain(table, n) if n in ALL_METHODS else None
         if gain is not None:
             text += f'\n{gain.mean:+.1f}' + ('*' if gain.significant else '')
-        ax.text(i, means[i] + errs[i] + 0.2, text, ha='center',
-                va='bottom', fontsize=7)
+        ax.text(
+            i,
+            means[i] + errs[i] + 0.2,
+            text,
+            ha='center',
+            va='bottom',
+            fontsize=7)
     ax.set_xticks(x)
-    ax.set_xticklabels([row_label(n) for n in names], rotation=35,
-                       ha='right', fontsize=8)
+    ax.set_xticklabels([row_label(n) for n in names],
+                       rotation=35,
+                       ha='right',
+                       fontsize=8)
     ax.set_ylabel('val mAP (%)')
     lo = min(m - e for m, e in zip(means, errs)) - 3
     hi = max(m + e for m, e in zip(means, errs)) + 3
     ax.set_ylim(max(0, math.floor(lo)), min(100, math.ceil(hi)))
     seeds = max(len(v) for v in table.values())
-    ax.set_title(f'DemoShapes val mAP, mean ± std over {seeds} seed(s); '
-                 'numbers: mAP, paired gain vs alone (* 95 % CI excludes 0)',
-                 fontsize=9)
-    handles = [Patch(color=colour[k], label=lab) for k, lab in
-               (('teacher', 'teacher'), ('baseline', 'student alone'),
-                ('method', 'distilled student'))]
+    ax.set_title(
+        f'DemoShapes val mAP, mean ± std over {seeds} seed(s); '
+        'numbers: mAP, paired gain vs alone (* 95 % CI excludes 0)',
+        fontsize=9)
+    handles = [
+        Patch(color=colour[k], label=lab)
+        for k, lab in (('teacher', 'teacher'), ('baseline', 'student alone'),
+                       ('method', 'distilled student'))
+    ]
     handles += ax.get_legend_handles_labels()[0]
-    ax.legend(handles=handles, fontsize=7, loc='upper left',
-              bbox_to_anchor=(1.01, 1.0))
+    ax.legend(
+        handles=handles,
+        fontsize=7,
+        loc='upper left',
+        bbox_to_anchor=(1.01, 1.0))
     fig.tight_layout()
     fig.savefig(path, dpi=120)
     plt.close(fig)
@@ -507,21 +568,41 @@ def bar_chart(table: Dict[str, Dict], order: List[str], path: str) -> None:
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     seeds = parser.add_mutually_exclusive_group()
-    seeds.add_argument('--seeds', nargs='+', type=int, default=None,
-                       help=f'seeds to run (default: {DEFAULT_SEEDS})')
-    seeds.add_argument('--quick', action='store_true',
-                       help=f'development mode: seeds {QUICK_SEEDS}')
-    parser.add_argument('--methods', nargs='+', default=list(METHODS),
-                        choices=list(ALL_METHODS))
-    parser.add_argument('--epochs', type=int, default=None,
-                        help='override every run\'s epochs (quick checks)')
-    parser.add_argument('--num-train', type=int, default=None,
-                        help='override the number of training images')
-    parser.add_argument('--jobs', type=int, default=2,
-                        help='processes at a time (one core each)')
+    seeds.add_argument(
+        '--seeds',
+        nargs='+',
+        type=int,
+        default=None,
+        help=f'seeds to run (default: {DEFAULT_SEEDS})')
+    seeds.add_argument(
+        '--quick',
+        action='store_true',
+        help=f'development mode: seeds {QUICK_SEEDS}')
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        default=list(METHODS),
+        choices=list(ALL_METHODS))
+    parser.add_argument(
+        '--epochs',
+        type=int,
+        default=None,
+        help='override every run\'s epochs (quick checks)')
+    parser.add_argument(
+        '--num-train',
+        type=int,
+        default=None,
+        help='override the number of training images')
+    parser.add_argument(
+        '--jobs',
+        type=int,
+        default=2,
+        help='processes at a time (one core each)')
     parser.add_argument('--work-dir', default='work_dirs/quality')
-    parser.add_argument('--dry-run', action='store_true',
-                        help='print the plan and what is reused, run nothing')
+    parser.add_argument(
+        '--dry-run',
+        action='store_true',
+        help='print the plan and what is reused, run nothing')
     args = parser.parse_args(argv)
     if args.seeds is None:
         args.seeds = list(QUICK_SEEDS if args.quick else DEFAULT_SEEDS)
@@ -573,21 +654,23 @@ def main(argv=None) -> int:
             def teacher_ckpt(t=teacher):
                 return checkpoint_at(t.work_dir, epochs[t.key])
 
-            jobs.append(Job(f'train {run.key}',
-                            train_fn(run, args, ep, teacher_ckpt, log_dir),
-                            [f'train {d}' for d in train_deps
-                             if checkpoint_at(by_key[d].work_dir,
-                                              epochs[d]) is None]))
+            jobs.append(
+                Job(f'train {run.key}',
+                    train_fn(run, args, ep, teacher_ckpt, log_dir), [
+                        f'train {d}' for d in train_deps
+                        if checkpoint_at(by_key[d].work_dir, epochs[d]) is None
+                    ]))
         if not trained or cached_scores(run, ep) is None:
-            jobs.append(Job(f'score {run.key}', score_fn(run, ep),
-                            [] if trained else [f'train {run.key}']))
+            jobs.append(
+                Job(f'score {run.key}', score_fn(run, ep),
+                    [] if trained else [f'train {run.key}']))
     log(f'{len(runs)} runs ({len(args.seeds)} seed(s), methods: '
         f'{", ".join(args.methods)}); {len(jobs)} jobs to do, '
         f'{args.jobs} at a time')
     if args.dry_run:
         for j in jobs:
-            log(f'would run {j.name}' + (f' after {", ".join(j.deps)}'
-                                         if j.deps else ''))
+            log(f'would run {j.name}' +
+                (f' after {", ".join(j.deps)}' if j.deps else ''))
         return 0
     run_jobs(jobs, args.jobs, log)
 
@@ -603,8 +686,8 @@ def main(argv=None) -> int:
                     compute += json.load(f).get('seconds', 0.0)
     failed = [j for j in jobs if j.state in ('failed', 'skipped')]
     missing += [f'{j.name} ({j.error})' for j in failed]
-    md = results_markdown(table, order, args, time.time() - start, compute,
-                          missing)
+    md = results_markdown(table, order, args,
+                          time.time() - start, compute, missing)
     with open(osp.join(args.work_dir, 'results.md'), 'w') as f:
         f.write(md)
     with open(osp.join(args.work_dir, 'results.json'), 'w') as f:

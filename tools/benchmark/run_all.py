@@ -33,10 +33,12 @@ class Ratio(NamedTuple):
 
 def parse_led(out: str, _json) -> List[Ratio]:
     found = re.findall(r'^(?:\[(\w+)\] )?speed-up: ([0-9.]+)x', out, re.M)
-    return [Ratio('LEDLoss', 'per-set Python loop / batched LEDLoss '
-                  f'(fwd+bwd{", " + stats + " labels" if stats else ""})',
-                  float(v), 'speed-up, goal >= 20')
-            for stats, v in found]
+    return [
+        Ratio(
+            'LEDLoss', 'per-set Python loop / batched LEDLoss '
+            f'(fwd+bwd{", " + stats + " labels" if stats else ""})', float(v),
+            'speed-up, goal >= 20') for stats, v in found
+    ]
 
 
 def parse_partial_softmax(out: str, _json) -> List[Ratio]:
@@ -58,14 +60,17 @@ def parse_map(out: str, _json) -> List[Ratio]:
     # has an absolute target, printed by the benchmark.
     ours, ms, _ = rows[0]
     target = re.search(r'target: mmlkd <= ([0-9.]+) ms', out)
-    found = [Ratio('mAP evaluator', f'{ours.strip()} time (ms, not a ratio)',
-                   float(ms), f'goal <= {target.group(1)} ms' if target
-                   else 'absolute time')]
+    found = [
+        Ratio('mAP evaluator', f'{ours.strip()} time (ms, not a ratio)',
+              float(ms),
+              f'goal <= {target.group(1)} ms' if target else 'absolute time')
+    ]
     for name, _, v in rows[1:]:
-        reading = ('full metric / AP alone' if name.startswith('mmlkd')
-                   else 'peer time / ours, higher is better')
-        found.append(Ratio('mAP evaluator', f'{name.strip()} / '
-                           f'{ours.strip()}', float(v), reading))
+        reading = ('full metric / AP alone' if name.startswith('mmlkd') else
+                   'peer time / ours, higher is better')
+        found.append(
+            Ratio('mAP evaluator', f'{name.strip()} / '
+                  f'{ours.strip()}', float(v), reading))
     return found
 
 
@@ -73,29 +78,34 @@ def parse_overhead(out: str, rows: Optional[list]) -> List[Ratio]:
     ratios = []
     for r in rows or []:
         if 'distill_img_s' in r:
-            ratios.append(Ratio(
-                'distill overhead', f'{r["method"]}: distill / (teacher fwd + '
-                f'student step) [{r["distill_img_s"]:.0f} vs student alone '
-                f'{r["student_img_s"]:.0f} img/s, {r["gpu"]}]', r['ratio'],
-                'goal <= 1.10'))
+            ratios.append(
+                Ratio(
+                    'distill overhead',
+                    f'{r["method"]}: distill / (teacher fwd + '
+                    f'student step) [{r["distill_img_s"]:.0f} vs student '
+                    f'alone {r["student_img_s"]:.0f} img/s, {r["gpu"]}]',
+                    r['ratio'], 'goal <= 1.10'))
             continue
-        ratios.append(Ratio('distill overhead',
-                            f'{r["method"]}: distill / (teacher fwd + '
-                            'student step)', r['ratio'], 'goal <= 1.10'))
+        ratios.append(
+            Ratio('distill overhead',
+                  f'{r["method"]}: distill / (teacher fwd + '
+                  'student step)', r['ratio'], 'goal <= 1.10'))
         if 'mem_ratio' in r:
-            ratios.append(Ratio('distill memory',
-                                f'{r["method"]}: peak distill / peak '
-                                'reference', r['mem_ratio'],
-                                f'{r["distill_mib"]:.1f} vs '
-                                f'{r["reference_mib"]:.1f} MiB'))
+            ratios.append(
+                Ratio(
+                    'distill memory', f'{r["method"]}: peak distill / peak '
+                    'reference', r['mem_ratio'], f'{r["distill_mib"]:.1f} vs '
+                    f'{r["reference_mib"]:.1f} MiB'))
     return ratios
 
 
 def parse_generic(out: str, _json) -> List[Ratio]:
     """Fallback for a benchmark whose output format is not known here."""
-    return [Ratio('?', line.strip()[:60], float(v), 'as printed')
-            for line, v in re.findall(r'^(.*?([0-9]+\.[0-9]+)x\b.*)$', out,
-                                      re.M)]
+    return [
+        Ratio('?',
+              line.strip()[:60], float(v), 'as printed')
+        for line, v in re.findall(r'^(.*?([0-9]+\.[0-9]+)x\b.*)$', out, re.M)
+    ]
 
 
 class Bench(NamedTuple):
@@ -109,15 +119,25 @@ class Bench(NamedTuple):
 
 
 BENCHES = [
-    Bench('led', 'tools/benchmark/bench_led.py', parse_led,
-          ['--min-run-time', '0.5'], device_flag=True),
+    Bench(
+        'led',
+        'tools/benchmark/bench_led.py',
+        parse_led, ['--min-run-time', '0.5'],
+        device_flag=True),
     Bench('partial_softmax', 'tools/benchmark/partial_softmax_kd.py',
           parse_partial_softmax, ['--min-run-time', '0.3']),
-    Bench('map', 'tools/benchmark/bench_map.py', parse_map,
-          ['--min-run-time', '0.5'], device_flag=True, optional=True),
-    Bench('distill_overhead', 'tools/benchmark/distill_overhead.py',
-          parse_overhead, ['--reps', '5', '--warmup', '1'],
-          device_flag=True, json_flag=True),
+    Bench(
+        'map',
+        'tools/benchmark/bench_map.py',
+        parse_map, ['--min-run-time', '0.5'],
+        device_flag=True,
+        optional=True),
+    Bench(
+        'distill_overhead',
+        'tools/benchmark/distill_overhead.py',
+        parse_overhead, ['--reps', '5', '--warmup', '1'],
+        device_flag=True,
+        json_flag=True),
 ]
 
 
@@ -131,8 +151,13 @@ def run_one(bench: Bench, extra: List[str], env: Dict[str, str],
         os.close(fd)
         cmd += ['--json', json_path]
     print(f'\n[{tag}] $ {" ".join(cmd[1:])}', flush=True)
-    proc = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True)
     lines = []
     for line in proc.stdout:
         lines.append(line)
@@ -150,26 +175,36 @@ def run_one(bench: Bench, extra: List[str], env: Dict[str, str],
 
 
 def summary_table(ratios: List[Ratio], problems: List[str]) -> str:
-    lines = ['| benchmark | ratio | value | reading |',
-             '| --- | --- | ---: | --- |']
-    lines += [f'| {r.benchmark} | {r.what} | {r.value:.3f} | {r.reading} |'
-              for r in ratios]
+    lines = [
+        '| benchmark | ratio | value | reading |', '| --- | --- | ---: | --- |'
+    ]
+    lines += [
+        f'| {r.benchmark} | {r.what} | {r.value:.3f} | {r.reading} |'
+        for r in ratios
+    ]
     lines += [f'| {p} | | | |' for p in problems]
     return '\n'.join(lines)
 
 
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--quick', action='store_true',
-                        help='fewer repetitions (a check that all run)')
+    parser.add_argument(
+        '--quick',
+        action='store_true',
+        help='fewer repetitions (a check that all run)')
     parser.add_argument('--device', default='cpu')
-    parser.add_argument('--coco', action='store_true',
-                        help='also the GPU ResNet-101 -> ResNet-18 L2D '
-                        'throughput run (needs --device cuda)')
-    parser.add_argument('--only', nargs='+', choices=[b.name for b in BENCHES],
-                        help='run only these benchmarks')
-    parser.add_argument('--methods', nargs='+',
-                        help='distill_overhead: only these methods')
+    parser.add_argument(
+        '--coco',
+        action='store_true',
+        help='also the GPU ResNet-101 -> ResNet-18 L2D '
+        'throughput run (needs --device cuda)')
+    parser.add_argument(
+        '--only',
+        nargs='+',
+        choices=[b.name for b in BENCHES],
+        help='run only these benchmarks')
+    parser.add_argument(
+        '--methods', nargs='+', help='distill_overhead: only these methods')
     parser.add_argument('--out', help='also write the summary (Markdown)')
     args = parser.parse_args(argv)
     if args.coco and not args.device.startswith('cuda'):

@@ -55,10 +55,10 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-import quality  # noqa: E402
-from quality import (ALL_METHODS, BASELINES, METHODS, TEACHERS,  # noqa: E402
-                     Job, Run, cached_scores, checkpoint_at, final_epoch,
-                     run_jobs, score_fn, train_fn)
+import quality
+from quality import (ALL_METHODS, BASELINES, METHODS, TEACHERS, Job, Run,
+                     cached_scores, checkpoint_at, final_epoch, run_jobs,
+                     score_fn, train_fn)
 
 DEFAULT_SCALES = (0.1, 1.0, 10.0)
 # method -> (method whose chosen scale its shared terms keep, shared terms)
@@ -73,8 +73,9 @@ SWEEP_SEED = 0
 def distill_weights(config: str) -> Dict[str, float]:
     """The paper's ``loss_weight`` of every distillation loss of a method
     config: the config's weights divided by its ``demo_weight_scale``."""
-    import mmlkd  # noqa: F401
     from mmengine.config import Config
+
+    import mmlkd  # noqa: F401
     cfg = Config.fromfile(osp.join(ROOT, config))
     losses = cfg.model.distiller.distill_losses
     shipped = cfg.get('demo_weight_scale', 1.0)
@@ -96,7 +97,9 @@ def distill_weights(config: str) -> Dict[str, float]:
     return weights
 
 
-def sweep_config_text(config: str, fit: int, weights: Dict[str, float],
+def sweep_config_text(config: str,
+                      fit: int,
+                      weights: Dict[str, float],
                       scale: float,
                       fixed: Optional[Dict[str, float]] = None) -> str:
     """A config that inherits ``config``, trains on the first ``fit``
@@ -116,9 +119,8 @@ def sweep_config_text(config: str, fit: int, weights: Dict[str, float],
         f'indices=list(range({fit}, {NUM_TRAIN}))))',
     ]
     if weights:
-        losses = ', '.join(
-            f'{k}=dict(loss_weight={v * fixed.get(k, scale)!r})'
-            for k, v in weights.items())
+        losses = ', '.join(f'{k}=dict(loss_weight={v * fixed.get(k, scale)!r})'
+                           for k, v in weights.items())
         lines.append(
             f'model = dict(distiller=dict(distill_losses=dict({losses})))')
     return '\n'.join(lines) + '\n'
@@ -140,9 +142,9 @@ def beyond_edge(scores: Dict[float, float], chosen: float,
     if len(scores) < 2:
         return None
     lo, hi = min(base_scales), max(base_scales)
-    if chosen == min(scores) and chosen <= lo * 10 ** -extend * 1.0001:
+    if chosen == min(scores) and chosen <= lo * 10**-extend * 1.0001:
         return None
-    if chosen == max(scores) and chosen >= hi * 10 ** extend * 0.9999:
+    if chosen == max(scores) and chosen >= hi * 10**extend * 0.9999:
         return None
     # Rounded so that repeated decades keep a clean run name (x0.001).
     if chosen == min(scores):
@@ -154,17 +156,26 @@ def beyond_edge(scores: Dict[float, float], chosen: float,
 
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
-    parser.add_argument('--methods', nargs='+', default=list(METHODS),
-                        choices=list(ALL_METHODS))
-    parser.add_argument('--scales', nargs='+', type=float,
-                        default=list(DEFAULT_SCALES))
-    parser.add_argument('--fit', type=int, default=2400,
-                        help='training images the runs train on; the rest '
-                        'of the 3000 are the held-out split')
+    parser.add_argument(
+        '--methods',
+        nargs='+',
+        default=list(METHODS),
+        choices=list(ALL_METHODS))
+    parser.add_argument(
+        '--scales', nargs='+', type=float, default=list(DEFAULT_SCALES))
+    parser.add_argument(
+        '--fit',
+        type=int,
+        default=2400,
+        help='training images the runs train on; the rest '
+        'of the 3000 are the held-out split')
     parser.add_argument('--tie', type=float, default=0.1)
-    parser.add_argument('--extend', type=int, default=2,
-                        help='decades the grid may grow past --scales when '
-                        'the best scale is at its edge')
+    parser.add_argument(
+        '--extend',
+        type=int,
+        default=2,
+        help='decades the grid may grow past --scales when '
+        'the best scale is at its edge')
     parser.add_argument('--jobs', type=int, default=2)
     parser.add_argument('--teachers', default='work_dirs/quality')
     parser.add_argument('--work-dir', default='work_dirs/weight_sweep')
@@ -197,13 +208,20 @@ def main(argv=None) -> int:
     for m in args.methods:
         if m in PARENTS and PARENTS[m][0] not in methods:
             methods.insert(0, PARENTS[m][0])  # its scale is needed first
-    teachers = {t: Run(t, 'teacher', t, TEACHERS[t][0], quality.TEACHER_SEED,
-                       osp.join(args.teachers, t), None)
-                for t in sorted({ALL_METHODS[m].teacher for m in methods})}
+    teachers = {
+        t:
+        Run(t, 'teacher', t, TEACHERS[t][0], quality.TEACHER_SEED,
+            osp.join(args.teachers, t), None)
+        for t in sorted({ALL_METHODS[m].teacher
+                         for m in methods})
+    }
     epochs: Dict[str, int] = {}
 
-    def derived(name: str, config: str, weights: Dict[str, float],
-                scale: float, fixed: Optional[Dict[str, float]] = None) -> str:
+    def derived(name: str,
+                config: str,
+                weights: Dict[str, float],
+                scale: float,
+                fixed: Optional[Dict[str, float]] = None) -> str:
         path = osp.join(cfg_dir, f'{name}.py')
         text = sweep_config_text(config, args.fit, weights, scale, fixed)
         if not osp.isfile(path) or open(path).read() != text:
@@ -234,23 +252,25 @@ def main(argv=None) -> int:
                 if teacher is not None and checkpoint_at(
                         teacher.work_dir, epochs[teacher.key]) is None:
                     deps.append(f'train {teacher.key}')
-                jobs.append(Job(f'train {run.key}',
-                                train_fn(run, args, ep, teacher_ckpt,
-                                         log_dir), deps))
+                jobs.append(
+                    Job(f'train {run.key}',
+                        train_fn(run, args, ep, teacher_ckpt, log_dir), deps))
             # Teachers are scored by quality.py, on the validation split.
-            if run.kind != 'teacher' and (
-                    not trained or cached_scores(run, ep) is None):
-                jobs.append(Job(f'score {run.key}', score_fn(run, ep),
-                                [] if trained else [f'train {run.key}']))
+            if run.kind != 'teacher' and (not trained
+                                          or cached_scores(run, ep) is None):
+                jobs.append(
+                    Job(f'score {run.key}', score_fn(run, ep),
+                        [] if trained else [f'train {run.key}']))
         log(f'{len(runs)} runs; {len(jobs)} jobs to do, {args.jobs} at a '
             'time')
         run_jobs(jobs, args.jobs, log)
         return jobs
 
     baselines = [
-        Run(b, 'baseline', b, derived(b, BASELINES[b][0], {}, 1.0),
-            SWEEP_SEED, osp.join(args.work_dir, b), None)
-        for b in sorted({ALL_METHODS[m].baseline for m in methods})
+        Run(b, 'baseline', b, derived(b, BASELINES[b][0], {}, 1.0), SWEEP_SEED,
+            osp.join(args.work_dir, b), None)
+        for b in sorted({ALL_METHODS[m].baseline
+                         for m in methods})
     ]
     cells: Dict[str, Dict[float, Run]] = {}
     chosen: Dict[str, float] = {}
@@ -263,16 +283,15 @@ def main(argv=None) -> int:
         key = f'{m}_x{s:g}'
         if m not in paper_weights:  # parsing the config takes a while
             paper_weights[m] = distill_weights(ALL_METHODS[m].config)
-        run = Run(key, 'method', m,
-                  derived(key, ALL_METHODS[m].config, paper_weights[m], s,
-                          fixed),
-                  SWEEP_SEED, osp.join(args.work_dir, key),
-                  ALL_METHODS[m].teacher)
+        run = Run(
+            key, 'method', m,
+            derived(key, ALL_METHODS[m].config, paper_weights[m], s, fixed),
+            SWEEP_SEED, osp.join(args.work_dir, key), ALL_METHODS[m].teacher)
         cells.setdefault(m, {})[s] = run
         return run
 
-    for phase in ([m for m in methods if m not in PARENTS],
-                  [m for m in methods if m in PARENTS]):
+    for phase in ([m for m in methods
+                   if m not in PARENTS], [m for m in methods if m in PARENTS]):
         runs: List[Run] = []
         for m in phase:
             fixed = {}
@@ -287,29 +306,28 @@ def main(argv=None) -> int:
                 runs.append(cell(m, s, fixed))
         first = True
         while runs:
-            teacher_runs = [teachers[t] for t in sorted(
-                {r.teacher for r in runs})]
+            teacher_runs = [
+                teachers[t] for t in sorted({r.teacher
+                                             for r in runs})
+            ]
             extra = baselines if first and not failed and not chosen else []
             first = False
             jobs = execute(teacher_runs + extra + runs)
             failed += [j for j in jobs if j.state in ('failed', 'skipped')]
             runs = []
             for m in phase:
-                scores = {s: held_out(r)
-                          for s, r in cells.get(m, {}).items()}
+                scores = {s: held_out(r) for s, r in cells.get(m, {}).items()}
                 if not scores or None in scores.values():
                     continue
                 chosen[m] = choose(scores, args.tie)
-                nxt = beyond_edge(scores, chosen[m], args.scales,
-                                  args.extend)
+                nxt = beyond_edge(scores, chosen[m], args.scales, args.extend)
                 if nxt is not None:
                     log(f'{m}: best scale x{chosen[m]:g} is at the edge of '
                         f'the grid; sweeping x{nxt:g}')
                     runs.append(cell(m, nxt, fixed_of[m]))
 
     all_scales = sorted({s for by in cells.values() for s in by})
-    base = {r.name: held_out(r) for r in baselines
-            if r.key in epochs}
+    base = {r.name: held_out(r) for r in baselines if r.key in epochs}
     lines = [
         f'Held-out train mAP (seed {SWEEP_SEED}; trained on training images '
         f'[0, {args.fit}), scored on [{args.fit}, {NUM_TRAIN}); the '
@@ -320,10 +338,10 @@ def main(argv=None) -> int:
         f'{args.extend}). Methods marked with their parent keep its chosen '
         'scale on the shared terms; a blank cell was not swept.',
         '',
-        '| method | student alone | ' + ' | '.join(
-            f'x{s:g}' for s in all_scales) + ' | chosen scale |',
-        '| --- | ---: | ' + ' | '.join('---:' for _ in all_scales) +
-        ' | ---: |',
+        '| method | student alone | ' +
+        ' | '.join(f'x{s:g}' for s in all_scales) + ' | chosen scale |',
+        '| --- | ---: | ' + ' | '.join('---:'
+                                       for _ in all_scales) + ' | ---: |',
     ]
     for m, by_scale in cells.items():
         b = base.get(ALL_METHODS[m].baseline)
@@ -338,8 +356,8 @@ def main(argv=None) -> int:
                 row.append('')
                 continue
             v = held_out(by_scale[s])
-            row.append('n/a' if v is None else f'{v:.2f}' + (
-                '' if b is None else f' ({v - b:+.2f})'))
+            row.append('n/a' if v is None else f'{v:.2f}' +
+                       ('' if b is None else f' ({v - b:+.2f})'))
         row.append(f'x{chosen[m]:g}' if m in chosen else 'n/a')
         lines.append('| ' + ' | '.join(row) + ' |')
     lines += ['', f'Wall time {(time.time() - start) / 60:.1f} min.']

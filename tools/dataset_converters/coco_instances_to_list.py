@@ -1,7 +1,8 @@
 """Turn COCO ``instances_*.json`` into the list format of ``CocoMultiLabel``.
 
     python tools/dataset_converters/coco_instances_to_list.py \
-        data/coco/annotations/instances_val2014.json data/coco/val2014_list.json \
+        data/coco/annotations/instances_val2014.json \
+        data/coco/val2014_list.json \
         [--labels names|indices] [--class-order id|alphabetical] [--keep-empty]
 
 The output is ``[{"file_name": ..., "labels": [...]}, ...]``: a few MB
@@ -19,20 +20,29 @@ import os.path as osp
 import sys
 from typing import List, Optional
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+sys.path.insert(0,
+                osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
-from mmlkd.datasets import CocoMultiLabel  # noqa: E402
-from mmengine.utils import track_iter_progress  # noqa: E402
+from mmengine.utils import track_iter_progress
+
+from mmlkd.datasets import CocoMultiLabel
 
 
-def convert(src: str, dst: str, labels: str = 'names',
-            class_order: str = 'id', keep_empty: bool = False) -> int:
+def convert(src: str,
+            dst: str,
+            labels: str = 'names',
+            class_order: str = 'id',
+            keep_empty: bool = False) -> int:
     """Write the list file; return the number of images written."""
     if labels not in ('names', 'indices'):
-        raise ValueError(f"labels must be 'names' or 'indices', got {labels!r}")
+        raise ValueError(
+            f"labels must be 'names' or 'indices', got {labels!r}")
     ds = CocoMultiLabel(
-        ann_file=osp.abspath(src), class_order=class_order,
-        drop_empty=not keep_empty, check_files=False, serialize_data=False)
+        ann_file=osp.abspath(src),
+        class_order=class_order,
+        drop_empty=not keep_empty,
+        check_files=False,
+        serialize_data=False)
     classes = ds.CLASSES
     out = []
     # mmengine's progress bar on stderr
@@ -40,8 +50,9 @@ def convert(src: str, dst: str, labels: str = 'names',
         info = ds.get_data_info(i)
         gt = info['gt_label']
         out.append(
-            dict(file_name=info['img_path'],
-                 labels=[classes[k] for k in gt] if labels == 'names' else gt))
+            dict(
+                file_name=info['img_path'],
+                labels=[classes[k] for k in gt] if labels == 'names' else gt))
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
     with open(dst, 'w') as f:
         json.dump(out, f)
@@ -52,12 +63,17 @@ def main(argv: Optional[List[str]] = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('src', help='COCO instances_*.json')
     parser.add_argument('dst', help='output list .json')
-    parser.add_argument('--labels', choices=['names', 'indices'],
-                        default='names')
-    parser.add_argument('--class-order', choices=['id', 'alphabetical'],
-                        default='id', help='order of the indices')
-    parser.add_argument('--keep-empty', action='store_true',
-                        help='keep images without any annotation')
+    parser.add_argument(
+        '--labels', choices=['names', 'indices'], default='names')
+    parser.add_argument(
+        '--class-order',
+        choices=['id', 'alphabetical'],
+        default='id',
+        help='order of the indices')
+    parser.add_argument(
+        '--keep-empty',
+        action='store_true',
+        help='keep images without any annotation')
     args = parser.parse_args(argv)
     n = convert(args.src, args.dst, args.labels, args.class_order,
                 args.keep_empty)

@@ -54,8 +54,9 @@ def target_size(w: int, h: int, size: Optional[Tuple[int, int]],
     return int(w * scale + 0.5), shorter
 
 
-def convert_one(job: Tuple[str, str, Optional[Tuple[int, int]],
-                           Optional[int], int]) -> str:
+def convert_one(
+    job: Tuple[str, str, Optional[Tuple[int, int]], Optional[int],
+               int]) -> str:
     """Resize one file; returns 'resized', 'copied' or an error message."""
     src, dst, size, shorter, quality = job
     os.makedirs(osp.dirname(dst), exist_ok=True)
@@ -67,8 +68,8 @@ def convert_one(job: Tuple[str, str, Optional[Tuple[int, int]],
         shutil.copyfile(src, dst)
         return 'copied'
     out = mmcv.imresize(img, new, interpolation='bilinear', backend='cv2')
-    params = ([cv2.IMWRITE_JPEG_QUALITY, quality]
-              if dst.lower().endswith(('.jpg', '.jpeg')) else None)
+    params = ([cv2.IMWRITE_JPEG_QUALITY, quality] if dst.lower().endswith(
+        ('.jpg', '.jpeg')) else None)
     if not mmcv.imwrite(out, dst, params=params, auto_mkdir=True):
         return f'error: could not write {dst}'
     return 'resized'
@@ -85,9 +86,13 @@ def list_images(src: str, exts: Sequence[str]) -> List[str]:
     return sorted(found)
 
 
-def convert(src: str, dst: str, size: Optional[Tuple[int, int]] = None,
-            shorter: Optional[int] = None, quality: int = 95,
-            workers: int = 1, exts: Sequence[str] = IMAGE_EXTS,
+def convert(src: str,
+            dst: str,
+            size: Optional[Tuple[int, int]] = None,
+            shorter: Optional[int] = None,
+            quality: int = 95,
+            workers: int = 1,
+            exts: Sequence[str] = IMAGE_EXTS,
             overwrite: bool = False) -> dict:
     """Pre-resize every image of ``src`` into ``dst``; returns counts."""
     if (size is None) == (shorter is None):
@@ -111,15 +116,14 @@ def convert(src: str, dst: str, size: Optional[Tuple[int, int]] = None,
         if not overwrite and osp.exists(out):
             skipped += 1
             continue
-        jobs.append((osp.join(src, r), out,
-                     tuple(size) if size else None, shorter, quality))
+        jobs.append((osp.join(src, r), out, tuple(size) if size else None,
+                     shorter, quality))
     results = []
     # mmengine's progress bar, on stderr: the summary on stdout stays clean
     bar = ProgressBar(len(jobs), file=sys.stderr) if jobs else None
     if workers > 1 and len(jobs) > 1:
         with Pool(workers) as pool:
-            for result in pool.imap_unordered(convert_one, jobs,
-                                              chunksize=16):
+            for result in pool.imap_unordered(convert_one, jobs, chunksize=16):
                 results.append(result)
                 bar.update()
     else:
@@ -132,8 +136,11 @@ def convert(src: str, dst: str, size: Optional[Tuple[int, int]] = None,
     if errors:
         raise RuntimeError(f'{len(errors)} image(s) failed, first: '
                            f'{errors[0]}')
-    return dict(images=len(rel), resized=results.count('resized'),
-                copied=results.count('copied'), skipped=skipped)
+    return dict(
+        images=len(rel),
+        resized=results.count('resized'),
+        copied=results.count('copied'),
+        skipped=skipped)
 
 
 def main(argv: Optional[List[str]] = None) -> dict:
@@ -141,22 +148,42 @@ def main(argv: Optional[List[str]] = None) -> dict:
     parser.add_argument('src', help='folder of the original images')
     parser.add_argument('dst', help='folder to write (same layout)')
     group = parser.add_mutually_exclusive_group(required=True)
-    group.add_argument('--size', type=int, nargs=2, metavar=('W', 'H'),
-                       help='squash every image to W x H (e.g. 224 224)')
-    group.add_argument('--shorter', type=int, metavar='N',
-                       help='scale the shorter side to N, keep the aspect')
-    parser.add_argument('--quality', type=int, default=95,
-                        help='JPEG quality of the written files')
+    group.add_argument(
+        '--size',
+        type=int,
+        nargs=2,
+        metavar=('W', 'H'),
+        help='squash every image to W x H (e.g. 224 224)')
+    group.add_argument(
+        '--shorter',
+        type=int,
+        metavar='N',
+        help='scale the shorter side to N, keep the aspect')
+    parser.add_argument(
+        '--quality',
+        type=int,
+        default=95,
+        help='JPEG quality of the written files')
     parser.add_argument('--workers', type=int, default=1)
-    parser.add_argument('--ext', nargs='+', default=list(IMAGE_EXTS),
-                        help='file extensions treated as images')
-    parser.add_argument('--overwrite', action='store_true',
-                        help='rewrite files that exist in DST')
+    parser.add_argument(
+        '--ext',
+        nargs='+',
+        default=list(IMAGE_EXTS),
+        help='file extensions treated as images')
+    parser.add_argument(
+        '--overwrite',
+        action='store_true',
+        help='rewrite files that exist in DST')
     args = parser.parse_args(argv)
-    counts = convert(args.src, args.dst, size=args.size,
-                     shorter=args.shorter, quality=args.quality,
-                     workers=args.workers, exts=args.ext,
-                     overwrite=args.overwrite)
+    counts = convert(
+        args.src,
+        args.dst,
+        size=args.size,
+        shorter=args.shorter,
+        quality=args.quality,
+        workers=args.workers,
+        exts=args.ext,
+        overwrite=args.overwrite)
     print(f'{counts["images"]} images under {args.src}: {counts["resized"]} '
           f'resized, {counts["copied"]} copied as they were, '
           f'{counts["skipped"]} already in {args.dst} (kept)')

@@ -78,9 +78,9 @@ def student_model_cfg(cfg) -> Tuple[dict, bool]:
     if not isinstance(student, dict):
         raise ExportError('model.architecture is not a config dict')
     student = dict(student)
-    preprocessor = (student.get('data_preprocessor')
-                    or model.get('data_preprocessor')
-                    or cfg.get('data_preprocessor'))
+    preprocessor = (
+        student.get('data_preprocessor') or model.get('data_preprocessor')
+        or cfg.get('data_preprocessor'))
     if preprocessor is not None:
         student['data_preprocessor'] = preprocessor
     student.setdefault('_scope_', 'mmpretrain')
@@ -98,8 +98,9 @@ def classifier_state_dict(ckpt: Dict, path: str) -> Tuple[Dict, bool]:
 
     from mmlkd.utils.checkpoint_loading import state_dict_of
     state = state_dict_of(ckpt)
-    keys = [k[len('module.'):] if k.startswith('module.') else k
-            for k in state]
+    keys = [
+        k[len('module.'):] if k.startswith('module.') else k for k in state
+    ]
     if any(k.startswith(STUDENT) for k in keys):
         student, _ = split_state_dict(state, path)
         return student, True
@@ -108,8 +109,9 @@ def classifier_state_dict(ckpt: Dict, path: str) -> Tuple[Dict, bool]:
 
 def preprocessing(model_cfg: dict, cfg) -> Dict:
     """What the graph expects of its input, read from the data preprocessor."""
-    pre = dict(model_cfg.get('data_preprocessor')
-               or cfg.get('data_preprocessor') or {})
+    pre = dict(
+        model_cfg.get('data_preprocessor') or cfg.get('data_preprocessor')
+        or {})
     to_rgb = bool(pre.get('to_rgb', pre.get('bgr_to_rgb', False)))
     return dict(
         mean=[float(v) for v in pre.get('mean') or [0.0, 0.0, 0.0]],
@@ -140,11 +142,10 @@ def build_classifier(config: str, checkpoint: str):
     """The (student) classifier with its weights, and what to record."""
     import mmlkd.compat
     mmlkd.compat.apply()  # before parsing: `mmpretrain::` bases need it
-    import mmlkd  # noqa: F401  (registers mmlkd's heads)
     from mmengine.config import Config
 
-    from mmlkd.utils.checkpoint_loading import (build_for_check,
-                                                load_strictly,
+    import mmlkd  # noqa: F401  (registers mmlkd's heads)
+    from mmlkd.utils.checkpoint_loading import (build_for_check, load_strictly,
                                                 read_checkpoint)
     if not osp.isfile(config):
         raise FileNotFoundError(f'pytorch2onnx: no such config {config!r}')
@@ -152,18 +153,23 @@ def build_classifier(config: str, checkpoint: str):
     model_cfg, from_distill_cfg = student_model_cfg(cfg)
     ckpt = read_checkpoint(checkpoint, 'pytorch2onnx')
     state, from_distill_ckpt = classifier_state_dict(ckpt, checkpoint)
-    model = build_for_check(model_cfg, cfg.get('default_scope',
-                                               'mmpretrain') or 'mmpretrain')
-    load_strictly(model, checkpoint, 'pytorch2onnx',
-                  ckpt=dict(state_dict=state))
-    info = dict(student=from_distill_cfg or from_distill_ckpt,
-                classes=class_names(ckpt, cfg),
-                preprocessing=preprocessing(model_cfg, cfg))
+    model = build_for_check(
+        model_cfg,
+        cfg.get('default_scope', 'mmpretrain') or 'mmpretrain')
+    load_strictly(
+        model, checkpoint, 'pytorch2onnx', ckpt=dict(state_dict=state))
+    info = dict(
+        student=from_distill_cfg or from_distill_ckpt,
+        classes=class_names(ckpt, cfg),
+        preprocessing=preprocessing(model_cfg, cfg))
     return model.eval(), info
 
 
-def export(config: str, checkpoint: str, out: str,
-           shape: Sequence[int] = (224, 224), opset: int = 17,
+def export(config: str,
+           checkpoint: str,
+           out: str,
+           shape: Sequence[int] = (224, 224),
+           opset: int = 17,
            output: str = 'scores') -> Dict:
     """Write ``out`` and return what was exported (for printing, tests)."""
     model, info = build_classifier(config, checkpoint)
@@ -177,15 +183,28 @@ def export(config: str, checkpoint: str, out: str,
     # it needs neither onnxscript nor a torch.export-able model.
     with warnings.catch_warnings():
         # chosen on purpose, see above; torch warns that it is the legacy one
-        warnings.filterwarnings('ignore', message='You are using the legacy',
-                                category=DeprecationWarning)
+        warnings.filterwarnings(
+            'ignore',
+            message='You are using the legacy',
+            category=DeprecationWarning)
         torch.onnx.export(
-            wrapped, (dummy, ), out, dynamo=False, opset_version=opset,
-            input_names=['input'], output_names=[output],
-            dynamic_axes={'input': {0: 'batch'}, output: {0: 'batch'}},
+            wrapped, (dummy, ),
+            out,
+            dynamo=False,
+            opset_version=opset,
+            input_names=['input'],
+            output_names=[output],
+            dynamic_axes={
+                'input': {
+                    0: 'batch'
+                },
+                output: {
+                    0: 'batch'
+                }
+            },
             do_constant_folding=True)
-    info.update(output=output, shape=(h, w), num_classes=n_classes,
-                opset=opset)
+    info.update(
+        output=output, shape=(h, w), num_classes=n_classes, opset=opset)
     _write_metadata(out, info)
     return info
 
@@ -211,8 +230,12 @@ def _write_metadata(path: str, info: Dict) -> bool:
     return True
 
 
-def verify(out: str, config: str, checkpoint: str, shape: Sequence[int],
-           output: str, batches: Sequence[int] = (1, 3)) -> float:
+def verify(out: str,
+           config: str,
+           checkpoint: str,
+           shape: Sequence[int],
+           output: str,
+           batches: Sequence[int] = (1, 3)) -> float:
     """Largest |onnxruntime - torch| over random inputs at each batch size."""
     import numpy as np
     import onnxruntime as ort
@@ -235,20 +258,34 @@ def parse_args(argv=None) -> argparse.Namespace:
         description='Export a (student) classifier to ONNX with a dynamic '
         'batch axis')
     parser.add_argument('config', help='classifier or distillation config')
-    parser.add_argument('checkpoint', help='classifier, exported student or '
-                        'distillation checkpoint')
+    parser.add_argument(
+        'checkpoint',
+        help='classifier, exported student or '
+        'distillation checkpoint')
     parser.add_argument('out', help='the .onnx file to write')
-    parser.add_argument('--shape', type=int, nargs='+', default=[224],
-                        help='input height and width (one value: square); '
-                        'default 224')
-    parser.add_argument('--opset', type=int, default=17,
-                        help='ONNX opset version (default 17)')
-    parser.add_argument('--output', choices=OUTPUTS, default='scores',
-                        help='scores: sigmoid probabilities (default); '
-                        'logits: the head output before the sigmoid')
-    parser.add_argument('--verify', action='store_true',
-                        help='compare onnxruntime with torch at batch 1 and '
-                        '3 (needs onnxruntime)')
+    parser.add_argument(
+        '--shape',
+        type=int,
+        nargs='+',
+        default=[224],
+        help='input height and width (one value: square); '
+        'default 224')
+    parser.add_argument(
+        '--opset',
+        type=int,
+        default=17,
+        help='ONNX opset version (default 17)')
+    parser.add_argument(
+        '--output',
+        choices=OUTPUTS,
+        default='scores',
+        help='scores: sigmoid probabilities (default); '
+        'logits: the head output before the sigmoid')
+    parser.add_argument(
+        '--verify',
+        action='store_true',
+        help='compare onnxruntime with torch at batch 1 and '
+        '3 (needs onnxruntime)')
     args = parser.parse_args(argv)
     if len(args.shape) not in (1, 2) or min(args.shape) < 1:
         parser.error('--shape takes one or two positive sizes (H [W])')

@@ -46,17 +46,17 @@ class NotADistillationCheckpoint(ValueError):
     """The file is a checkpoint, but not of a distillation run."""
 
 
-def split_state_dict(state_dict: Dict[str, torch.Tensor],
-                     src: str = 'checkpoint'
-                     ) -> Tuple['OrderedDict[str, torch.Tensor]', Dict]:
+def split_state_dict(
+        state_dict: Dict[str, torch.Tensor],
+        src: str = 'checkpoint'
+) -> Tuple['OrderedDict[str, torch.Tensor]', Dict]:
     """Student weights (prefix stripped) and a count of what was dropped."""
     # DDP-wrapped saves (rare with mmengine) prefix everything with `module.`.
     if state_dict and all(k.startswith('module.') for k in state_dict):
         state_dict = OrderedDict(
             (k[len('module.'):], v) for k, v in state_dict.items())
-    student = OrderedDict(
-        (k[len(STUDENT):], v) for k, v in state_dict.items()
-        if k.startswith(STUDENT))
+    student = OrderedDict((k[len(STUDENT):], v) for k, v in state_dict.items()
+                          if k.startswith(STUDENT))
     if not student:
         prefixes = sorted({k.split('.')[0] for k in state_dict})
         hint = (' It looks like a plain classifier checkpoint already '
@@ -67,8 +67,8 @@ def split_state_dict(state_dict: Dict[str, torch.Tensor],
             f'checkpoint (top-level key prefixes: {prefixes or "none"}).'
             f'{hint}')
     unknown = sorted({
-        k.split('.')[0] for k in state_dict
-        if not k.startswith((STUDENT, ) + DROPPED)
+        k.split('.')[0]
+        for k in state_dict if not k.startswith((STUDENT, ) + DROPPED)
     })
     if unknown:
         raise NotADistillationCheckpoint(
@@ -101,9 +101,9 @@ def student_config_text(distill_cfg_text: str,
     student = model['architecture']
     if not isinstance(student, dict):  # an already-built module: no config
         return None
-    preprocessor = (student.get('data_preprocessor')
-                    or model.get('data_preprocessor')
-                    or cfg.get('data_preprocessor'))
+    preprocessor = (
+        student.get('data_preprocessor') or model.get('data_preprocessor')
+        or cfg.get('data_preprocessor'))
     if preprocessor is not None:
         student['data_preprocessor'] = preprocessor
     student.setdefault('_scope_', 'mmpretrain')
@@ -166,9 +166,11 @@ def convert(src: str, dst: str) -> Dict:
     out = dict(meta=meta, state_dict=student)
     os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
     torch.save(out, dst)
-    return dict(student_tensors=len(student), dropped=dropped,
-                dropped_entries=sorted(k for k in ckpt
-                                       if k not in ('meta', 'state_dict')))
+    return dict(
+        student_tensors=len(student),
+        dropped=dropped,
+        dropped_entries=sorted(
+            k for k in ckpt if k not in ('meta', 'state_dict')))
 
 
 def main(argv=None) -> None:
@@ -177,16 +179,21 @@ def main(argv=None) -> None:
         'plain mmpretrain checkpoint.')
     # mmrazor 1.0.0's tool of the same name: CHECKPOINT [--out-path DIR]
     # [--inplace], writing DIR/<name>_student.pth; DST may name the file.
-    parser.add_argument('src', metavar='checkpoint',
-                        help='distillation checkpoint (.pth)')
-    parser.add_argument('dst', nargs='?',
-                        help='where to write the student checkpoint '
-                        '(default: <name>_student.pth in --out-path, else '
-                        "next to the input, as mmrazor's tool)")
-    parser.add_argument('--out-path', help='folder for <name>_student.pth '
-                        '(mmrazor)')
-    parser.add_argument('--inplace', action='store_true',
-                        help='replace the input checkpoint (mmrazor)')
+    parser.add_argument(
+        'src', metavar='checkpoint', help='distillation checkpoint (.pth)')
+    parser.add_argument(
+        'dst',
+        nargs='?',
+        help='where to write the student checkpoint '
+        '(default: <name>_student.pth in --out-path, else '
+        "next to the input, as mmrazor's tool)")
+    parser.add_argument(
+        '--out-path', help='folder for <name>_student.pth '
+        '(mmrazor)')
+    parser.add_argument(
+        '--inplace',
+        action='store_true',
+        help='replace the input checkpoint (mmrazor)')
     args = parser.parse_args(argv)
     if sum(map(bool, (args.dst, args.out_path, args.inplace))) > 1:
         parser.error('give at most one of DST, --out-path and --inplace')
@@ -196,8 +203,8 @@ def main(argv=None) -> None:
         args.dst = inplace_tmp
     elif not args.dst:
         stem = osp.splitext(osp.basename(args.src))[0]
-        args.dst = osp.join(args.out_path or osp.dirname(args.src),
-                            f'{stem}_student.pth')
+        args.dst = osp.join(
+            args.out_path or osp.dirname(args.src), f'{stem}_student.pth')
     try:
         info = convert(args.src, args.dst)
         if inplace_tmp is not None:  # written completely, then swapped in
@@ -209,9 +216,9 @@ def main(argv=None) -> None:
         raise SystemExit(f'error: {e}')
     dropped = ', '.join(f'{k}.* ({n})' for k, n in info['dropped'].items())
     print(f'saved {info["student_tensors"]} student tensors to {args.dst}; '
-          f'dropped {dropped or "no other weights"}'
-          + (f' and {", ".join(info["dropped_entries"])}'
-             if info['dropped_entries'] else ''))
+          f'dropped {dropped or "no other weights"}' +
+          (f' and {", ".join(info["dropped_entries"])}'
+           if info['dropped_entries'] else ''))
 
 
 if __name__ == '__main__':

@@ -36,34 +36,59 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
         description='Browse the images of a dataset pipeline')
     parser.add_argument('config', help='config file path')
     # mmpretrain 1.2.0's flags (short forms included), plus --resize
-    parser.add_argument('--phase', '-p', default='train',
-                        choices=['train', 'val', 'test'],
-                        help='which dataloader dataset to browse')
-    parser.add_argument('--show-number', '-n', type=int, default=sys.maxsize,
-                        help='number of images to browse (default: all)')
+    parser.add_argument(
+        '--phase',
+        '-p',
+        default='train',
+        choices=['train', 'val', 'test'],
+        help='which dataloader dataset to browse')
+    parser.add_argument(
+        '--show-number',
+        '-n',
+        type=int,
+        default=sys.maxsize,
+        help='number of images to browse (default: all)')
     parser.add_argument('--output-dir', '-o', help='save the pictures here')
-    parser.add_argument('--not-show', action='store_true',
-                        help='open no window (with --output-dir: only save)')
-    parser.add_argument('--show-interval', '-i', type=float, default=2,
-                        help='seconds each picture is shown (with a display)')
-    parser.add_argument('--mode', '-m', default='transformed',
-                        choices=['original', 'transformed', 'concat',
-                                 'pipeline'],
-                        help='transformed: what the pipeline feeds the model '
-                        "(default); original: the image as loaded, before "
-                        "the pipeline's other transforms; concat: both side "
-                        'by side; pipeline: the image after every step')
-    parser.add_argument('--rescale-factor', '-r', type=float,
-                        help='(mode original) scale the image by this factor')
-    parser.add_argument('--resize', type=int, default=224,
-                        help='draw at this short edge at least, so the label '
-                        'text fits on small images (0: as is)')
-    parser.add_argument('--channel-order', '-c', type=str.lower,
-                        choices=['auto', 'rgb', 'bgr'], default='auto',
-                        help='channel order of the pipeline output (any '
-                        'case, mmpretrain spells RGB / BGR); auto: bgr when '
-                        'the data preprocessor converts to RGB or the '
-                        'pipeline loads files, else rgb')
+    parser.add_argument(
+        '--not-show',
+        action='store_true',
+        help='open no window (with --output-dir: only save)')
+    parser.add_argument(
+        '--show-interval',
+        '-i',
+        type=float,
+        default=2,
+        help='seconds each picture is shown (with a display)')
+    parser.add_argument(
+        '--mode',
+        '-m',
+        default='transformed',
+        choices=['original', 'transformed', 'concat', 'pipeline'],
+        help='transformed: what the pipeline feeds the model '
+        "(default); original: the image as loaded, before "
+        "the pipeline's other transforms; concat: both side "
+        'by side; pipeline: the image after every step')
+    parser.add_argument(
+        '--rescale-factor',
+        '-r',
+        type=float,
+        help='(mode original) scale the image by this factor')
+    parser.add_argument(
+        '--resize',
+        type=int,
+        default=224,
+        help='draw at this short edge at least, so the label '
+        'text fits on small images (0: as is)')
+    parser.add_argument(
+        '--channel-order',
+        '-c',
+        type=str.lower,
+        choices=['auto', 'rgb', 'bgr'],
+        default='auto',
+        help='channel order of the pipeline output (any '
+        'case, mmpretrain spells RGB / BGR); auto: bgr when '
+        'the data preprocessor converts to RGB or the '
+        'pipeline loads files, else rgb')
     parser.add_argument(
         '--cfg-options',
         nargs='+',
@@ -78,11 +103,14 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
 
 def data_preprocessor_cfg(cfg: Config) -> dict:
     model = cfg.get('model') or {}
-    return (model.get('data_preprocessor') or (model.get('architecture') or {})
-            .get('data_preprocessor') or cfg.get('data_preprocessor') or {})
+    return (model.get('data_preprocessor')
+            or (model.get('architecture') or {}).get('data_preprocessor')
+            or cfg.get('data_preprocessor') or {})
 
 
-def original_image(dataset, index: int, order: str,
+def original_image(dataset,
+                   index: int,
+                   order: str,
                    rescale: Optional[float] = None):
     """The ``index``-th image as loaded (RGB for display) and a data
     sample with its ground truth: only the pipeline's loading steps run."""
@@ -141,8 +169,9 @@ def side_by_side(images: Sequence, gap: int = 6):
     row = []
     for k, im in enumerate(images):
         scale = height / im.shape[0]
-        im = mmcv.imresize(np.ascontiguousarray(im),
-                           (max(1, round(im.shape[1] * scale)), height))
+        im = mmcv.imresize(
+            np.ascontiguousarray(im),
+            (max(1, round(im.shape[1] * scale)), height))
         if k:
             row.append(np.full((height, gap, 3), 255, np.uint8))
         row.append(im.astype(np.uint8))
@@ -151,11 +180,11 @@ def side_by_side(images: Sequence, gap: int = 6):
 
 def main(argv: Optional[Sequence[str]] = None) -> List[str]:
     args = parse_args(argv)
-    import mmlkd  # noqa: F401  (compat fixes, registers mmlkd's datasets)
     from mmengine.registry import DefaultScope
     from mmpretrain.registry import DATASETS
     from mmpretrain.visualization import UniversalVisualizer
 
+    import mmlkd  # noqa: F401  (compat fixes, registers mmlkd's datasets)
     from mmlkd.visualization import pipeline_channel_order, to_display_image
     if not osp.isfile(args.config):
         raise FileNotFoundError(f'browse_dataset: no such config '
@@ -171,9 +200,10 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
             not os.environ.get('DISPLAY'):
         raise RuntimeError('browse_dataset: no display (DISPLAY is unset); '
                            'give --output-dir to save the pictures instead')
-    order = (args.channel_order if args.channel_order != 'auto' else
-             pipeline_channel_order(loader['dataset'].get('pipeline', []),
-                                    data_preprocessor_cfg(cfg)))
+    order = (
+        args.channel_order
+        if args.channel_order != 'auto' else pipeline_channel_order(
+            loader['dataset'].get('pipeline', []), data_preprocessor_cfg(cfg)))
     # A scope only for building: the pipeline's transforms resolve in
     # mmpretrain's registry; nothing global is left set afterwards.
     with DefaultScope.overwrite_default_scope('mmpretrain'):
@@ -201,16 +231,24 @@ def main(argv: Optional[Sequence[str]] = None) -> List[str]:
                 loaded, _ = original_image(dataset, i, order,
                                            args.rescale_factor)
                 image = side_by_side([loaded, image])
-        name = osp.splitext(osp.basename(sample.get('img_path', '') or
-                                         f'{i:06d}'))[0]
-        out_file = (osp.join(args.output_dir, f'{i:06d}_{name}.png')
-                    if args.output_dir else None)
+        name = osp.splitext(
+            osp.basename(sample.get('img_path', '') or f'{i:06d}'))[0]
+        out_file = (
+            osp.join(args.output_dir, f'{i:06d}_{name}.png')
+            if args.output_dir else None)
         short = min(image.shape[:2])
         visualizer.visualize_cls(
-            image, sample, classes=classes, draw_gt=True, draw_pred=False,
-            resize=args.resize if args.resize and short < args.resize
-            else None, show=out_file is None and not args.not_show,
-            wait_time=args.show_interval, name=name, out_file=out_file)
+            image,
+            sample,
+            classes=classes,
+            draw_gt=True,
+            draw_pred=False,
+            resize=args.resize
+            if args.resize and short < args.resize else None,
+            show=out_file is None and not args.not_show,
+            wait_time=args.show_interval,
+            name=name,
+            out_file=out_file)
         if out_file:
             written.append(out_file)
         bar.update()

@@ -42,17 +42,16 @@ import matplotlib
 
 matplotlib.use('Agg')  # no display on training machines
 
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
+import matplotlib.pyplot as plt
+import numpy as np
+import torch
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 sys.path.insert(0, REPO_ROOT)
 
-import mmlkd  # noqa: E402,F401  (compat fixes, registries)
-from mmlkd.visualization import (class_activation_maps,  # noqa: E402
-                                 overlay_cam, pipeline_channel_order,
-                                 to_display_image)
+import mmlkd  # noqa: F401  (compat fixes, registries)
+from mmlkd.visualization import (class_activation_maps, overlay_cam,
+                                 pipeline_channel_order, to_display_image)
 
 PREFIX = {'teacher': 'teacher.', 'student': 'architecture.'}
 
@@ -61,24 +60,42 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(
         description='Teacher and student CAMs side by side in a PNG grid')
     parser.add_argument('images', nargs='*', help='image files')
-    parser.add_argument('--teacher', nargs='+', metavar='CFG [CKPT]',
-                        help='teacher config and optional checkpoint')
-    parser.add_argument('--student', nargs='+', metavar='CFG [CKPT]',
-                        help='student config and optional checkpoint')
-    parser.add_argument('--distill', nargs='+', metavar='CFG [CKPT]',
-                        help='distillation config (and checkpoint) giving '
-                        'both teacher and student')
-    parser.add_argument('--demo', type=int, default=0, metavar='N',
-                        help='take the first N images of the student '
-                        "config's test dataset")
+    parser.add_argument(
+        '--teacher',
+        nargs='+',
+        metavar='CFG [CKPT]',
+        help='teacher config and optional checkpoint')
+    parser.add_argument(
+        '--student',
+        nargs='+',
+        metavar='CFG [CKPT]',
+        help='student config and optional checkpoint')
+    parser.add_argument(
+        '--distill',
+        nargs='+',
+        metavar='CFG [CKPT]',
+        help='distillation config (and checkpoint) giving '
+        'both teacher and student')
+    parser.add_argument(
+        '--demo',
+        type=int,
+        default=0,
+        metavar='N',
+        help='take the first N images of the student '
+        "config's test dataset")
     parser.add_argument('--out', default='cam_grid.png', help='output PNG')
-    parser.add_argument('--topk', type=int, default=2,
-                        help="classes shown per image (teacher's top-k)")
-    parser.add_argument('--channel-order', choices=['auto', 'rgb', 'bgr'],
-                        default='auto',
-                        help='channel order of the pipeline output; auto: '
-                        'bgr when the data preprocessor converts to RGB or '
-                        'the pipeline loads files, else rgb')
+    parser.add_argument(
+        '--topk',
+        type=int,
+        default=2,
+        help="classes shown per image (teacher's top-k)")
+    parser.add_argument(
+        '--channel-order',
+        choices=['auto', 'rgb', 'bgr'],
+        default='auto',
+        help='channel order of the pipeline output; auto: '
+        'bgr when the data preprocessor converts to RGB or '
+        'the pipeline loads files, else rgb')
     parser.add_argument('--device', default='cpu')
     args = parser.parse_args(argv)
     if args.distill:
@@ -113,8 +130,9 @@ def classifier_cfg(cfg, role: str) -> Tuple[dict, Optional[str]]:
         sub = model['teacher'] if role == 'teacher' else model['architecture']
         if not isinstance(sub, dict):
             key = 'teacher' if role == 'teacher' else 'architecture'
-            raise TypeError(f'compare_cams: model.{key} must be a config dict, '
-                            f'got {type(sub).__name__}')
+            raise TypeError(
+                f'compare_cams: model.{key} must be a config dict, '
+                f'got {type(sub).__name__}')
         dp = model.get('data_preprocessor') or top_dp
         prefix = PREFIX[role]
     else:
@@ -139,12 +157,13 @@ def load_weights(model: torch.nn.Module, ckpt_path: str,
     from mmengine.runner.checkpoint import (_load_checkpoint_with_prefix,
                                             load_checkpoint, load_state_dict)
     if not osp.isfile(ckpt_path):
-        raise FileNotFoundError(f'compare_cams: no such checkpoint {ckpt_path!r}')
+        raise FileNotFoundError(
+            f'compare_cams: no such checkpoint {ckpt_path!r}')
     try:
         if prefix:
             try:
-                state = _load_checkpoint_with_prefix(prefix, ckpt_path,
-                                                     map_location='cpu')
+                state = _load_checkpoint_with_prefix(
+                    prefix, ckpt_path, map_location='cpu')
             except AssertionError:  # mmengine's "prefix is not in the model"
                 state = None
             if state is not None:
@@ -165,12 +184,17 @@ def build_classifier(cfg, ckpt: Optional[str], role: str, device: str):
         load_weights(model, ckpt, prefix)
     else:
         # No init_weights(): a Pretrained init_cfg would try to download.
-        warnings.warn(f'compare_cams: no {role} checkpoint, weights are random')
+        warnings.warn(
+            f'compare_cams: no {role} checkpoint, weights are random')
     return model.to(device).eval()
 
 
-def class_names(cfg, dataset, num_classes: int,
-                checkpoints: Sequence[Optional[str]] = ()) -> List[str]:
+def class_names(
+        cfg,
+        dataset,
+        num_classes: int,
+        checkpoints: Sequence[Optional[str]] = (),
+) -> List[str]:
     """The checkpoints' stored classes, else the dataset's, else the
     config's (never a dataset type's default list of another length)."""
     from mmlkd.visualization import checkpoint_classes
@@ -190,8 +214,9 @@ def load_samples(args, cfg):
     from mmpretrain.registry import DATASETS
     loader = cfg.get('test_dataloader') or cfg.get('val_dataloader')
     if loader is None:
-        raise KeyError('compare_cams: the student config has no test_dataloader '
-                       'to take the pipeline (or --demo images) from')
+        raise KeyError(
+            'compare_cams: the student config has no test_dataloader '
+            'to take the pipeline (or --demo images) from')
     ds_cfg = copy.deepcopy(loader['dataset'])
     if args.demo:
         dataset = DATASETS.build(ds_cfg)
@@ -200,11 +225,13 @@ def load_samples(args, cfg):
         for i in range(n):
             item = dataset[i]
             gt = item['data_samples'].get('gt_label')
-            samples.append((item['inputs'],
-                            None if gt is None else gt.tolist(), f'#{i}'))
+            samples.append(
+                (item['inputs'], None if gt is None else gt.tolist(), f'#{i}'))
         return samples, dataset
-    pipeline = [t for t in ds_cfg.get('pipeline', [])
-                if t.get('type') != 'LoadImageFromFile']
+    pipeline = [
+        t for t in ds_cfg.get('pipeline', [])
+        if t.get('type') != 'LoadImageFromFile'
+    ]
     from mmpretrain.registry import TRANSFORMS
 
     # Built from mmpretrain's registry directly: setting a global default
@@ -217,8 +244,12 @@ def load_samples(args, cfg):
         if not osp.isfile(path):
             raise FileNotFoundError(f'compare_cams: no such image {path!r}')
         img = mmcv.imread(path, channel_order=order)
-        item = pipeline(dict(img=img, img_path=path, img_shape=img.shape[:2],
-                             ori_shape=img.shape[:2]))
+        item = pipeline(
+            dict(
+                img=img,
+                img_path=path,
+                img_shape=img.shape[:2],
+                ori_shape=img.shape[:2]))
         samples.append((item['inputs'], None, osp.basename(path)))
     return samples, None
 
@@ -240,21 +271,25 @@ def overlay(ax, img: np.ndarray, cam: torch.Tensor, title: str) -> None:
 
 def draw(rows, names: List[str], topk: int, out: str) -> None:
     cols = 1 + 2 * topk
-    fig, axes = plt.subplots(len(rows), cols, squeeze=False,
-                             figsize=(1.9 * cols, 2.1 * len(rows)))
+    fig, axes = plt.subplots(
+        len(rows), cols, squeeze=False, figsize=(1.9 * cols, 2.1 * len(rows)))
     for r, (img, gt, title, (cam_t, p_t), (cam_s, p_s)) in enumerate(rows):
         ax = axes[r, 0]
         ax.imshow(img)
         ax.axis('off')
         lines = [title]
         if gt is not None:
-            lines.append(textwrap.fill(
-                'GT: ' + (', '.join(names[i] for i in gt) or '-'), width=30))
+            lines.append(
+                textwrap.fill(
+                    'GT: ' + (', '.join(names[i] for i in gt) or '-'),
+                    width=30))
         ax.set_title('\n'.join(lines), fontsize=7)
         classes = p_t.topk(min(topk, p_t.numel())).indices.tolist()
         for j in range(topk):
-            for k, (who, cam, p) in enumerate((('T', cam_t, p_t),
-                                                ('S', cam_s, p_s))):
+            # yapf: disable
+            for k, (who, cam, p) in enumerate(
+                    (('T', cam_t, p_t), ('S', cam_s, p_s))):
+                # yapf: enable
                 ax = axes[r, 1 + 2 * j + k]
                 if j >= len(classes):
                     ax.axis('off')
@@ -266,7 +301,9 @@ def draw(rows, names: List[str], topk: int, out: str) -> None:
     # what the overlay colours mean: each CAM stretched to its own range
     bar = fig.colorbar(
         plt.cm.ScalarMappable(norm=plt.Normalize(0, 1), cmap='jet'),
-        ax=axes[:, 1:].ravel().tolist(), fraction=0.02, pad=0.01)
+        ax=axes[:, 1:].ravel().tolist(),
+        fraction=0.02,
+        pad=0.01)
     bar.set_label('CAM, min to max of each map', fontsize=7)
     bar.ax.tick_params(labelsize=6)
     fig.savefig(out, dpi=110)
@@ -296,7 +333,8 @@ def main(argv: Optional[Sequence[str]] = None) -> str:
                          (args.teacher[1:] or [None])[0]])
     out_dir = osp.dirname(osp.abspath(args.out))
     if not osp.isdir(out_dir):
-        raise FileNotFoundError(f'compare_cams: output folder {out_dir!r} missing')
+        raise FileNotFoundError(
+            f'compare_cams: output folder {out_dir!r} missing')
     draw(rows, names, args.topk, args.out)
     print(f'compare_cams: wrote {args.out}')
     return args.out

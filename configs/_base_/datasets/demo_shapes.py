@@ -24,13 +24,21 @@ test_pipeline = [dict(type='PackInputs')]
 # hence no persistent_workers.
 train_dataloader = dict(
     num_workers=0,
-    dataset=dict(type=dataset_type, split='train', num_images=3000, pipeline=train_pipeline),
+    dataset=dict(
+        type=dataset_type,
+        split='train',
+        num_images=3000,
+        pipeline=train_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=True),
 )
 val_dataloader = dict(
     batch_size=250,
     num_workers=0,
-    dataset=dict(type=dataset_type, split='val', num_images=1000, pipeline=test_pipeline),
+    dataset=dict(
+        type=dataset_type,
+        split='val',
+        num_images=1000,
+        pipeline=test_pipeline),
     sampler=dict(type='DefaultSampler', shuffle=False),
 )
 val_evaluator = dict(type='MultiLabelMAP')

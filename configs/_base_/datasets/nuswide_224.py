@@ -2,8 +2,9 @@
 # (161,789 train / 107,859 test images in the lists; copies usually lack some
 # images whose Flickr URLs died: set skip_missing=True to drop those with a
 # warning). Layout under data/nus-wide/ (docs/datasets.md): Concepts81.txt,
-# ImageList/{Train,Test}Imagelist.txt, TrainTestLabels/Labels_<c>_{Train,Test}.txt,
-# Flickr/<folder>/<image>.jpg. Class order: Concepts81.txt.
+# ImageList/{Train,Test}Imagelist.txt,
+# TrainTestLabels/Labels_<c>_{Train,Test}.txt, Flickr/<folder>/<image>.jpg.
+# Class order: Concepts81.txt.
 dataset_type = 'NUSWIDE'
 data_root = 'data/nus-wide/'
 num_classes = 81

@@ -1,6 +1,7 @@
 # Pascal VOC 2007 multi-label, 20 classes, 224 x 224 px: train on trainval
 # (5,011 images), test on test (4,952), with mmpretrain's VOC dataset.
-# Layout: data/VOC2007/{JPEGImages,Annotations,ImageSets/Main} (docs/datasets.md).
+# Layout: data/VOC2007/{JPEGImages,Annotations,ImageSets/Main}
+# (docs/datasets.md).
 #
 # "Difficult" policy (stated here on purpose):
 # - training: a class seen only on difficult objects is NOT in gt_label

@@ -6,8 +6,11 @@
 #   model = dict(distiller={{_base_.binary_kd_distiller}}).
 binary_kd_distiller = dict(
     distill_losses=dict(
-        loss_bkd=dict(type='BinaryKDLoss', tau=4.0, reduction='batchmean',
-                      loss_weight=1.0)),
+        loss_bkd=dict(
+            type='BinaryKDLoss',
+            tau=4.0,
+            reduction='batchmean',
+            loss_weight=1.0)),
     loss_forward_mappings=dict(
         loss_bkd=dict(
             preds_S=dict(from_student=True, recorder='fc'),

@@ -5,8 +5,8 @@
 # on the pair, hence one distiller part per pair, same losses:
 #   model = dict(distiller={{_base_.fitnet_distiller}})       # R-18 -> R-101
 #   model = dict(distiller={{_base_.fitnet_demo_distiller}})  # demo 8 -> 16
-_connector = dict(type='ConvModuleConnector', norm_cfg=dict(type='BN'),
-                  act_cfg=None)
+_connector = dict(
+    type='ConvModuleConnector', norm_cfg=dict(type='BN'), act_cfg=None)
 fitnet_distiller = dict(
     # ResNet-18's last stage (512 channels) to ResNet-101's (2048), 7 x 7.
     connectors=dict(
@@ -15,8 +15,11 @@ fitnet_distiller = dict(
         loss_fitnet=dict(type='L2Loss', normalize=True, loss_weight=10.0)),
     loss_forward_mappings=dict(
         loss_fitnet=dict(
-            s_feature=dict(from_student=True, recorder='feat', data_idx=-1,
-                           connector='fitnet_s'),
+            s_feature=dict(
+                from_student=True,
+                recorder='feat',
+                data_idx=-1,
+                connector='fitnet_s'),
             t_feature=dict(from_student=False, recorder='feat', data_idx=-1),
         )),
 )
@@ -30,6 +33,7 @@ fitnet_demo_distiller = dict(
     fitnet_distiller,
     connectors=dict(fitnet_s=dict(_connector, in_channel=64, out_channel=128)),
     distill_losses=dict(
-        loss_fitnet=dict(_loss_fitnet,
-                         loss_weight=(_loss_fitnet['loss_weight'] *
-                                      fitnet_demo_weight_scale))))
+        loss_fitnet=dict(
+            _loss_fitnet,
+            loss_weight=(_loss_fitnet['loss_weight'] *
+                         fitnet_demo_weight_scale))))

@@ -17,9 +17,8 @@ l2d_linear_distiller = dict(
     loss_forward_mappings=dict(
         loss_mld={{_base_.l2d_distiller.loss_forward_mappings.loss_mld}},
         loss_led=dict(
-            preds_S=dict(from_student=True, recorder='emb',
-                         connector='emb_s'),
-            preds_T=dict(from_student=False, recorder='emb',
-                         connector='emb_t'),
+            preds_S=dict(from_student=True, recorder='emb', connector='emb_s'),
+            preds_T=dict(
+                from_student=False, recorder='emb', connector='emb_t'),
             target=dict(from_student=True, recorder='gt', data_idx=1))),
 )

@@ -35,8 +35,11 @@ model = dict(
         ),
         distill_losses=dict(
             loss_mld=dict(type='MLDLoss', loss_weight=10 / 64),
-            loss_led=dict(type='LEDLoss', cd_weight=100.0, id_weight=1000.0,
-                          loss_weight=1 / 64),
+            loss_led=dict(
+                type='LEDLoss',
+                cd_weight=100.0,
+                id_weight=1000.0,
+                loss_weight=1 / 64),
         ),
         loss_forward_mappings=dict(
             loss_mld=dict(

@@ -5,8 +5,7 @@
 #   model = dict(distiller={{_base_.partial_softmax_distiller}}).
 partial_softmax_distiller = dict(
     distill_losses=dict(
-        loss_pskd=dict(type='PartialSoftmaxKDLoss', tau=1.0,
-                       loss_weight=1.0)),
+        loss_pskd=dict(type='PartialSoftmaxKDLoss', tau=1.0, loss_weight=1.0)),
     loss_forward_mappings=dict(
         loss_pskd=dict(
             preds_S=dict(from_student=True, recorder='fc'),

@@ -13,8 +13,11 @@ pkt_distiller = dict(
     student_recorders=dict(pool=dict(type='ModuleOutputs', source='neck')),
     teacher_recorders=dict(pool=dict(type='ModuleOutputs', source='neck')),
     distill_losses=dict(
-        loss_pkt=dict(type='PKTLoss', include_self=False,
-                      reduction='batchmean', loss_weight=470.0)),
+        loss_pkt=dict(
+            type='PKTLoss',
+            include_self=False,
+            reduction='batchmean',
+            loss_weight=470.0)),
     loss_forward_mappings=dict(
         loss_pkt=dict(
             preds_S=dict(from_student=True, recorder='pool', data_idx=-1),

@@ -9,11 +9,10 @@ rkd_distiller = dict(
     student_recorders=dict(pool=dict(type='ModuleOutputs', source='neck')),
     teacher_recorders=dict(pool=dict(type='ModuleOutputs', source='neck')),
     distill_losses=dict(
-        loss_rkd=dict(
-            type='RKDLoss', distance_weight=25.0, angle_weight=50.0)),
+        loss_rkd=dict(type='RKDLoss', distance_weight=25.0,
+                      angle_weight=50.0)),
     loss_forward_mappings=dict(
         loss_rkd=dict(
             preds_S=dict(from_student=True, recorder='pool', data_idx=-1),
-            preds_T=dict(from_student=False, recorder='pool', data_idx=-1)),
-    ),
+            preds_T=dict(from_student=False, recorder='pool', data_idx=-1)), ),
 )

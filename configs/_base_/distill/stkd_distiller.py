@@ -7,8 +7,8 @@
 stkd_model = dict(type='STKDDistill', alpha=1.0, teacher_input='mixed')
 stkd_model['distiller'] = dict(
     distill_losses=dict(
-        loss_stkd=dict(type='STKDLoss', tau=4.0, mode='multilabel',
-                       loss_weight=1.0)),
+        loss_stkd=dict(
+            type='STKDLoss', tau=4.0, mode='multilabel', loss_weight=1.0)),
     loss_forward_mappings=dict(
         loss_stkd=dict(
             preds_S=dict(from_student=True, recorder='fc'),

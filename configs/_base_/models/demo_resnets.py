@@ -16,9 +16,14 @@ demo_backbone_init = dict(init_cfg=None, zero_init_residual=False)
 demo_teacher = dict(
     _scope_='mmpretrain',
     type='ImageClassifier',
-    backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=16,
-                  base_channels=16, num_stages=4, out_indices=(3, ),
-                  **demo_backbone_init),
+    backbone=dict(
+        type='ResNet_CIFAR',
+        depth=18,
+        stem_channels=16,
+        base_channels=16,
+        num_stages=4,
+        out_indices=(3, ),
+        **demo_backbone_init),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='MultiLabelLinearClsHead',
@@ -31,9 +36,14 @@ demo_teacher = dict(
 demo_student = dict(
     _scope_='mmpretrain',
     type='ImageClassifier',
-    backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=8,
-                  base_channels=8, num_stages=4, out_indices=(3, ),
-                  **demo_backbone_init),
+    backbone=dict(
+        type='ResNet_CIFAR',
+        depth=18,
+        stem_channels=8,
+        base_channels=8,
+        num_stages=4,
+        out_indices=(3, ),
+        **demo_backbone_init),
     neck=dict(type='GlobalAveragePooling'),
     head=dict(
         type='MultiLabelLinearClsHead',

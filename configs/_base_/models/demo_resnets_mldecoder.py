@@ -17,18 +17,30 @@ _demo_decoder = dict(
 demo_teacher_mldecoder = dict(
     _scope_='mmpretrain',
     type='ImageClassifier',
-    backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=16,
-                  base_channels=16, num_stages=4, out_indices=(3, ),
-                  init_cfg=None, zero_init_residual=False),
+    backbone=dict(
+        type='ResNet_CIFAR',
+        depth=18,
+        stem_channels=16,
+        base_channels=16,
+        num_stages=4,
+        out_indices=(3, ),
+        init_cfg=None,
+        zero_init_residual=False),
     neck=None,
     head=dict(in_channels=128, **_demo_decoder),
 )
 demo_student_mldecoder = dict(
     _scope_='mmpretrain',
     type='ImageClassifier',
-    backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=8,
-                  base_channels=8, num_stages=4, out_indices=(3, ),
-                  init_cfg=None, zero_init_residual=False),
+    backbone=dict(
+        type='ResNet_CIFAR',
+        depth=18,
+        stem_channels=8,
+        base_channels=8,
+        num_stages=4,
+        out_indices=(3, ),
+        init_cfg=None,
+        zero_init_residual=False),
     neck=None,
     head=dict(in_channels=64, **_demo_decoder),
 )
@@ -39,9 +51,15 @@ demo_student_mldecoder = dict(
 demo_teacher_mldecoder_frozen = dict(
     _scope_='mmpretrain',
     type='ImageClassifier',
-    backbone=dict(type='ResNet_CIFAR', depth=18, stem_channels=16,
-                  base_channels=16, num_stages=4, out_indices=(3, ),
-                  init_cfg=None, zero_init_residual=False),
+    backbone=dict(
+        type='ResNet_CIFAR',
+        depth=18,
+        stem_channels=16,
+        base_channels=16,
+        num_stages=4,
+        out_indices=(3, ),
+        init_cfg=None,
+        zero_init_residual=False),
     neck=None,
     head=dict(in_channels=128, **dict(_demo_decoder, dropout=0.0)),
 )

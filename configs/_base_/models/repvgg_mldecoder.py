@@ -12,7 +12,8 @@
 # A2 in train-time form (72.37 / 76.49 % top-1, keys under `backbone.`),
 # used here. To start from the official files, convert them to mmpretrain's
 # keys (mmpretrain's repvgg_to_mmpretrain.py converter) and set
-#   --cfg-options model.backbone.init_cfg.checkpoint=/ckpt/RepVGG-A0-mmpretrain.pth
+#   --cfg-options \
+#       model.backbone.init_cfg.checkpoint=/ckpt/RepVGG-A0-mmpretrain.pth
 # (inside distillation: model.architecture.backbone.init_cfg.checkpoint=...).
 #
 # Deploy form: the reference evaluates its RepVGGs after fusing each block's
@@ -24,12 +25,14 @@
 # trained student with mmpretrain's reparameterize_model.py converter.
 _mmpretrain = 'https://download.openmmlab.com/mmclassification/v0/repvgg/'
 REPVGG_WEIGHTS = dict(
-    A0=dict(type='Pretrained', prefix='backbone',
-            checkpoint=_mmpretrain +
-            'repvgg-A0_8xb32_in1k_20221213-60ae8e23.pth'),
-    A2=dict(type='Pretrained', prefix='backbone',
-            checkpoint=_mmpretrain +
-            'repvgg-A2_8xb32_in1k_20221213-a8767caf.pth'),
+    A0=dict(
+        type='Pretrained',
+        prefix='backbone',
+        checkpoint=_mmpretrain + 'repvgg-A0_8xb32_in1k_20221213-60ae8e23.pth'),
+    A2=dict(
+        type='Pretrained',
+        prefix='backbone',
+        checkpoint=_mmpretrain + 'repvgg-A2_8xb32_in1k_20221213-a8767caf.pth'),
 )
 
 

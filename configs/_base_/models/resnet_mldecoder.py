@@ -21,8 +21,8 @@
 # mmpretrain's ImageNet-1k ResNets (another training run, keys under
 # `backbone.`) stay available as MMPRETRAIN_WEIGHTS below; switch one run
 # with, e.g.
-#   --cfg-options model.backbone.init_cfg.checkpoint=https://download.openmmlab.com/mmclassification/v0/resnet/resnet101_8xb32_in1k_20210831-539c63f8.pth \
-#       model.backbone.init_cfg.prefix=backbone
+#   --cfg-options model.backbone.init_cfg.prefix=backbone \
+#       model.backbone.init_cfg.checkpoint=https://download.openmmlab.com/mmclassification/v0/resnet/resnet101_8xb32_in1k_20210831-539c63f8.pth  # noqa: E501
 # (inside a distillation config: model.architecture.backbone.init_cfg...),
 # or all configs by setting IMAGENET_WEIGHTS = MMPRETRAIN_WEIGHTS here. A
 # local copy of a torchvision file: model.backbone.init_cfg.checkpoint=
@@ -35,8 +35,8 @@ TORCHVISION_WEIGHTS = {
 }
 _mmpretrain = 'https://download.openmmlab.com/mmclassification/v0/resnet/'
 MMPRETRAIN_WEIGHTS = {
-    name: dict(type='Pretrained', checkpoint=_mmpretrain + file,
-               prefix='backbone')
+    name:
+    dict(type='Pretrained', checkpoint=_mmpretrain + file, prefix='backbone')
     for name, file in (
         ('resnet18', 'resnet18_8xb32_in1k_20210831-fbbb1da6.pth'),
         ('resnet34', 'resnet34_8xb32_in1k_20210831-f257d4e6.pth'),

@@ -9,21 +9,23 @@
 # hashes are in configs/_base_/models/resnet_mldecoder.py.
 # mmpretrain's ImageNet-1k ResNets (another training run, keys under
 # `backbone.`) for one run, e.g.
-#   --cfg-options model.architecture.backbone.init_cfg.checkpoint=https://download.openmmlab.com/mmclassification/v0/resnet/resnet18_8xb32_in1k_20210831-fbbb1da6.pth \
-#       model.architecture.backbone.init_cfg.prefix=backbone
+#   --cfg-options model.architecture.backbone.init_cfg.prefix=backbone \
+#       model.architecture.backbone.init_cfg.checkpoint=https://download.openmmlab.com/mmclassification/v0/resnet/resnet18_8xb32_in1k_20210831-fbbb1da6.pth  # noqa: E501
 # or for all by setting IMAGENET_WEIGHTS = MMPRETRAIN_WEIGHTS here; a local
 # file: ...init_cfg.checkpoint=/ckpt/resnet18-f37072fd.pth.
 _BCE = dict(type='CrossEntropyLoss', use_sigmoid=True, loss_weight=1.0)
 TORCHVISION_WEIGHTS = {
-    f'resnet{depth}': dict(type='Pretrained',
-                           checkpoint=f'torchvision://resnet{depth}')
+    f'resnet{depth}':
+    dict(type='Pretrained', checkpoint=f'torchvision://resnet{depth}')
     for depth in (18, 34, 50, 101)
 }
 _mmpretrain = 'https://download.openmmlab.com/mmclassification/v0/resnet/'
 MMPRETRAIN_WEIGHTS = {
-    f'resnet{depth}': dict(type='Pretrained',
-                           checkpoint=f'{_mmpretrain}resnet{depth}_{run}.pth',
-                           prefix='backbone')
+    f'resnet{depth}':
+    dict(
+        type='Pretrained',
+        checkpoint=f'{_mmpretrain}resnet{depth}_{run}.pth',
+        prefix='backbone')
     for depth, run in (
         (18, '8xb32_in1k_20210831-fbbb1da6'),
         (34, '8xb32_in1k_20210831-f257d4e6'),
@@ -46,8 +48,11 @@ def _resnet(depth: int, in_channels: int) -> dict:
             style='pytorch',
             init_cfg=IMAGENET_WEIGHTS[f'resnet{depth}']),
         neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='MultiLabelLinearClsHead', num_classes=80,
-                  in_channels=in_channels, loss=_BCE),
+        head=dict(
+            type='MultiLabelLinearClsHead',
+            num_classes=80,
+            in_channels=in_channels,
+            loss=_BCE),
     )
 
 

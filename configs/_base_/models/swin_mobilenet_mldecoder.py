@@ -18,14 +18,17 @@
 #   zoo mmengine reads; the closest available is mmpretrain's ImageNet-1k
 #   MobileNetV2 1.0x (same architecture, ReLU6, 1280-wide last conv; 71.86 %
 #   top-1), used here. Another file (keys under `backbone.`):
-#   --cfg-options model.architecture.backbone.init_cfg.checkpoint=/ckpt/mbv2.pth
+#   --cfg-options \
+#       model.architecture.backbone.init_cfg.checkpoint=/ckpt/mbv2.pth
 _mmpretrain = 'https://download.openmmlab.com/mmclassification/v0/'
 SWIN_T_WEIGHTS = dict(
-    type='Pretrained', prefix='backbone',
+    type='Pretrained',
+    prefix='backbone',
     checkpoint=_mmpretrain + 'swin-transformer/convert/'
     'swin_tiny_patch4_window7_224-160bb0a5.pth')
 MOBILENET_V2_WEIGHTS = dict(
-    type='Pretrained', prefix='backbone',
+    type='Pretrained',
+    prefix='backbone',
     checkpoint=_mmpretrain + 'mobilenet_v2/'
     'mobilenet_v2_batch256_imagenet_20200708-3b2dc3af.pth')
 

@@ -24,14 +24,14 @@
 # relative to the gradient (tests/test_engine/test_l2d_reference_step.py
 # shows both trajectories).
 optim_wrapper = dict(
-    optimizer=dict(type='Adam', lr=1e-4, weight_decay=1e-4 / 64,
-                   eps=1e-8 / 64),
+    optimizer=dict(
+        type='Adam', lr=1e-4, weight_decay=1e-4 / 64, eps=1e-8 / 64),
     # The reference's add_weight_decay: no decay on 1-D parameters and on
     # `.bias`; flat_decay_mult also spares 1-D parameters that mmengine's bias
     # rule misses (e.g. nn.MultiheadAttention's in_proj_bias). Frozen
     # parameters are skipped by both.
-    paramwise_cfg=dict(norm_decay_mult=0.0, bias_decay_mult=0.0,
-                       flat_decay_mult=0.0),
+    paramwise_cfg=dict(
+        norm_decay_mult=0.0, bias_decay_mult=0.0, flat_decay_mult=0.0),
 )
 # torch's OneCycleLR with the reference's arguments: lr from eta_max / 25
 # (div_factor) up to eta_max over the first 20 % of the steps, then a cosine

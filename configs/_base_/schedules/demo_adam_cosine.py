@@ -14,11 +14,16 @@ demo_epochs = 6
 demo_teacher_epochs = 12
 param_scheduler = [
     dict(type='LinearLR', start_factor=0.1, by_epoch=False, begin=0, end=30),
-    dict(type='CosineAnnealingLR', by_epoch=True, begin=0, end=demo_epochs,
-         eta_min=1e-5, convert_to_iter_based=True),
+    dict(
+        type='CosineAnnealingLR',
+        by_epoch=True,
+        begin=0,
+        end=demo_epochs,
+        eta_min=1e-5,
+        convert_to_iter_based=True),
 ]
-train_cfg = dict(by_epoch=True, max_epochs=demo_epochs,
-                 val_interval=demo_epochs)
+train_cfg = dict(
+    by_epoch=True, max_epochs=demo_epochs, val_interval=demo_epochs)
 val_cfg = dict()
 test_cfg = dict()
 
@@ -33,8 +38,10 @@ auto_scale_lr = dict(base_batch_size=64)
 
 # The teachers' schedule (configs/demo/teacher*.py): the same shape over
 # `demo_teacher_epochs`. Trained once and reused by every distillation run.
-demo_teacher_train_cfg = dict(by_epoch=True, max_epochs=demo_teacher_epochs,
-                              val_interval=demo_teacher_epochs)
+demo_teacher_train_cfg = dict(
+    by_epoch=True,
+    max_epochs=demo_teacher_epochs,
+    val_interval=demo_teacher_epochs)
 demo_teacher_param_scheduler = [
     param_scheduler[0],
     dict(param_scheduler[1], end=demo_teacher_epochs),

@@ -50,16 +50,17 @@ class CutoutPIL(BaseTransform):
         side_h = int(self.cutout_factor * height + 0.5)
         centre_v = np.random.randint(width)
         centre_h = np.random.randint(height)
-        top, bottom = np.clip(
-            [centre_v - side_v // 2, centre_v + side_v // 2], 0, width)
-        left, right = np.clip(
-            [centre_h - side_h // 2, centre_h + side_h // 2], 0, height)
+        top, bottom = np.clip([centre_v - side_v // 2, centre_v + side_v // 2],
+                              0, width)
+        left, right = np.clip([centre_h - side_h // 2, centre_h + side_h // 2],
+                              0, height)
         colour = (random.randint(0, 255), random.randint(0, 255),
                   random.randint(0, 255))
         # PIL's rectangle includes both corners; a box reaching past the
         # image is clipped by PIL.
         ImageDraw.Draw(img).rectangle(
-            [int(left), int(top), int(right), int(bottom)], fill=colour)
+            [int(left), int(top), int(right),
+             int(bottom)], fill=colour)
         results['img'] = to_array(img)
         return results
 

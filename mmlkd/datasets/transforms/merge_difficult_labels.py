@@ -15,13 +15,15 @@ class MergeDifficultLabels(BaseTransform):
     training pipeline to do the same (and evaluate with
     ``MultiLabelMAP(difficult_as_positive=True)``).
 
-    Required keys: ``gt_label``, ``gt_label_difficult``. Modified: ``gt_label``.
+    Required keys: ``gt_label``, ``gt_label_difficult``. Modified:
+    ``gt_label``.
     """
 
     def transform(self, results: Dict) -> Dict:
         if 'gt_label_difficult' not in results:
-            raise KeyError('MergeDifficultLabels: the sample has no '
-                           "'gt_label_difficult' (use it with the VOC dataset)")
+            raise KeyError(
+                'MergeDifficultLabels: the sample has no '
+                "'gt_label_difficult' (use it with the VOC dataset)")
         merged = set(int(x) for x in results['gt_label']) | set(
             int(x) for x in results['gt_label_difficult'])
         results['gt_label'] = sorted(merged)

@@ -11,9 +11,9 @@ from ._pil_convert import to_array, to_pil
 
 # The op order fixes which op a drawn pair index means, so it is the
 # package's order.
-OPS = ('Invert', 'Cutout', 'Sharpness', 'AutoContrast', 'Posterize',
-       'ShearX', 'TranslateX', 'TranslateY', 'ShearY', 'Rotate', 'Equalize',
-       'Contrast', 'Color', 'Solarize', 'Brightness')
+OPS = ('Invert', 'Cutout', 'Sharpness', 'AutoContrast', 'Posterize', 'ShearX',
+       'TranslateX', 'TranslateY', 'ShearY', 'Rotate', 'Equalize', 'Contrast',
+       'Color', 'Solarize', 'Brightness')
 # Magnitude levels 1..9 of a 10-step scale (level 0, no change, is never
 # drawn).
 LEVELS = tuple(range(1, 10))
@@ -76,10 +76,12 @@ class RandAugmentPIL(BaseTransform):
             Defaults to (125, 122, 113) (the package's).
     """
 
-    def __init__(self,
-                 prob: float = 0.5,
-                 fill: Sequence[int] = (128, 128, 128),
-                 cutout_fill: Sequence[int] = (125, 122, 113)) -> None:
+    def __init__(
+        self,
+        prob: float = 0.5,
+        fill: Sequence[int] = (128, 128, 128),
+        cutout_fill: Sequence[int] = (125, 122, 113)
+    ) -> None:
         if not 0 <= prob <= 1:
             raise ValueError(
                 f'RandAugmentPIL: prob must be in [0, 1], got {prob!r}')
@@ -142,10 +144,15 @@ class RandAugmentPIL(BaseTransform):
         else:  # TranslateY
             coeffs = (1, 0, 0, 0, 1, float(magnitude) * height * _sign())
         # The package shears bicubic and translates nearest (PIL's default).
-        resample = (Image.Resampling.BICUBIC if op.startswith('Shear') else
-                    Image.Resampling.NEAREST)
-        return img.transform(img.size, Image.Transform.AFFINE, coeffs,
-                             resample, fillcolor=self.fill)
+        resample = (
+            Image.Resampling.BICUBIC
+            if op.startswith('Shear') else Image.Resampling.NEAREST)
+        return img.transform(
+            img.size,
+            Image.Transform.AFFINE,
+            coeffs,
+            resample,
+            fillcolor=self.fill)
 
     def _cutout(self, img: Image.Image, side: int) -> Image.Image:
         arr = to_array(img)

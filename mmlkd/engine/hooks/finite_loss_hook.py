@@ -72,8 +72,8 @@ class FiniteLossHook(Hook):
     @staticmethod
     def _last_checkpoint(runner) -> str:
         last = runner.message_hub.get_info('last_ckpt')
-        return (f'the last checkpoint written is {last}' if last else
-                'no checkpoint had been written yet')
+        return (f'the last checkpoint written is {last}'
+                if last else 'no checkpoint had been written yet')
 
     @staticmethod
     def _advice(runner) -> str:

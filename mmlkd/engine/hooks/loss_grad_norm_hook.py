@@ -42,10 +42,11 @@ def grad_norm(term: torch.Tensor, params: List[nn.Parameter]) -> float:
     """L2 norm of d term / d params over all params (0 if none is reached)."""
     if not term.requires_grad:
         return 0.0
-    grads = torch.autograd.grad(term, params, retain_graph=True,
-                                allow_unused=True)
-    sq = sum(float(g.detach().double().pow(2).sum()) for g in grads
-             if g is not None)
+    grads = torch.autograd.grad(
+        term, params, retain_graph=True, allow_unused=True)
+    sq = sum(
+        float(g.detach().double().pow(2).sum()) for g in grads
+        if g is not None)
     return math.sqrt(sq)
 
 
@@ -108,7 +109,9 @@ class LossGradNormHook(Hook):
         return (self.end_of_epoch(loader, batch_idx)
                 and len(loader) <= self.interval)
 
-    def before_train_iter(self, runner, batch_idx: int,
+    def before_train_iter(self,
+                          runner,
+                          batch_idx: int,
                           data_batch=None) -> None:
         self._forget(runner)
         if not self._due(runner, batch_idx):
@@ -127,7 +130,10 @@ class LossGradNormHook(Hook):
 
         self._handle = model.register_forward_hook(measure, with_kwargs=True)
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs=None) -> None:
         self._remove()
 
@@ -154,8 +160,9 @@ class LossGradNormHook(Hook):
             hub.update_scalar(f'train/{VALUE_PREFIX}{name}',
                               float(term.detach()))
             hub.update_scalar(f'train/{NORM_PREFIX}{name}', norm)
-            self._logged += [f'train/{VALUE_PREFIX}{name}',
-                             f'train/{NORM_PREFIX}{name}']
+            self._logged += [
+                f'train/{VALUE_PREFIX}{name}', f'train/{NORM_PREFIX}{name}'
+            ]
 
     def _forget(self, runner) -> None:
         # The LogProcessor reports the latest value of a key on every line it

@@ -26,8 +26,8 @@ def derive_seed(seed: int, stream: int) -> int:
         raise ValueError(f'PairedInitHook: the run seed must be an integer '
                          f'>= 0, got {seed!r}')
     return int(
-        np.random.SeedSequence([int(seed), int(stream)]).generate_state(
-            1, dtype=np.uint32)[0])
+        np.random.SeedSequence([int(seed), int(stream)
+                                ]).generate_state(1, dtype=np.uint32)[0])
 
 
 def seed_all(seed: int) -> None:

@@ -40,10 +40,12 @@ class RecipeCardHook(Hook):
             return []
         lrs = runner.optim_wrapper.get_lr().get('lr', [])
         now = ', '.join(f'{lr:.6g}' for lr in sorted(set(lrs)))
-        return [f'resumed from {resumed} at epoch {runner.epoch}, iteration '
-                f'{runner.iter}: the optimizer and schedule continue from '
-                f"the checkpoint's state, lr now {now} (the optimizer row "
-                'above is the config\'s)']
+        return [
+            f'resumed from {resumed} at epoch {runner.epoch}, iteration '
+            f'{runner.iter}: the optimizer and schedule continue from '
+            f"the checkpoint's state, lr now {now} (the optimizer row "
+            'above is the config\'s)'
+        ]
 
     def before_train(self, runner) -> None:
         cfg = runner.cfg
@@ -53,7 +55,10 @@ class RecipeCardHook(Hook):
         if name and not osp.relpath(name).startswith('..'):
             name = osp.relpath(name)
         card = build_recipe_card(
-            cfg, plan, config_name=name, dataset_size=len(loader.dataset),
+            cfg,
+            plan,
+            config_name=name,
+            dataset_size=len(loader.dataset),
             notes=self.notes + self._resume_notes(runner))
         card.iters_per_epoch = len(loader)
         runner.logger.info(card.text())

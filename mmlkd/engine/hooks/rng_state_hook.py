@@ -24,8 +24,13 @@ def get_rng_state() -> RNGState:
     name, keys, pos, has_gauss, cached = np.random.get_state(legacy=True)
     state = dict(
         python=[version, list(internal), gauss],
-        numpy=[name, keys.astype(np.int64).tolist(), int(pos),
-               int(has_gauss), float(cached)],
+        numpy=[
+            name,
+            keys.astype(np.int64).tolist(),
+            int(pos),
+            int(has_gauss),
+            float(cached)
+        ],
         torch=torch.get_rng_state(),
     )
     if torch.cuda.is_available() and torch.cuda.is_initialized():
@@ -104,7 +109,10 @@ class RNGStateHook(Hook):
     def _gather(state: RNGState) -> List[RNGState]:
         return all_gather_object(state)
 
-    def after_train_iter(self, runner, batch_idx: int, data_batch=None,
+    def after_train_iter(self,
+                         runner,
+                         batch_idx: int,
+                         data_batch=None,
                          outputs=None) -> None:
         if get_world_size() > 1 and checkpoint_due_after_iter(runner):
             self._captured = self._gather(get_rng_state())

@@ -2,8 +2,8 @@
 (``tools/test.py --show-dir``)."""
 from typing import Optional, Sequence
 
-from mmpretrain.engine.hooks import VisualizationHook
 from mmengine.registry import HOOKS
+from mmpretrain.engine.hooks import VisualizationHook
 
 
 @HOOKS.register_module()
@@ -27,8 +27,10 @@ class TestPicturesHook(VisualizationHook):
         **kwargs: :class:`mmpretrain.engine.hooks.VisualizationHook`'s.
     """
 
-    def __init__(self, channel_order: str = 'rgb',
-                 out_dir: Optional[str] = None, min_size: int = 224,
+    def __init__(self,
+                 channel_order: str = 'rgb',
+                 out_dir: Optional[str] = None,
+                 min_size: int = 224,
                  **kwargs) -> None:
         if channel_order not in ('rgb', 'bgr'):
             raise ValueError("TestPicturesHook: channel_order must be 'rgb' "
@@ -40,14 +42,20 @@ class TestPicturesHook(VisualizationHook):
         self.min_size = min_size
         self._resize = kwargs.get('resize')
 
-    def _draw_samples(self, batch_idx: int, data_batch: dict,
-                      data_samples: Sequence, step: int = 0) -> None:
+    def _draw_samples(self,
+                      batch_idx: int,
+                      data_batch: dict,
+                      data_samples: Sequence,
+                      step: int = 0) -> None:
         if self.enable and self._resize is None and data_batch['inputs']:
             short = min(data_batch['inputs'][0].shape[-2:])
-            self.draw_args['resize'] = (self.min_size
-                                        if short < self.min_size else None)
+            self.draw_args['resize'] = (
+                self.min_size if short < self.min_size else None)
         if self.enable and self.channel_order == 'bgr':
-            data_batch = dict(data_batch, inputs=[
-                img.flip(0) if img.shape[0] == 3 else img
-                for img in data_batch['inputs']])
+            data_batch = dict(
+                data_batch,
+                inputs=[
+                    img.flip(0) if img.shape[0] == 3 else img
+                    for img in data_batch['inputs']
+                ])
         super()._draw_samples(batch_idx, data_batch, data_samples, step)

@@ -20,10 +20,10 @@ def checkpoint_due_after_iter(runner) -> bool:
     ckpt = find_checkpoint_hook(runner)
     if ckpt is None or ckpt.by_epoch:
         return False
-    return ckpt.every_n_train_iters(runner, ckpt.interval,
-                                    ckpt.save_begin) or (
-                                        ckpt.save_last
-                                        and ckpt.is_last_train_iter(runner))
+    return ckpt.every_n_train_iters(
+        runner, ckpt.interval,
+        ckpt.save_begin) or (ckpt.save_last
+                             and ckpt.is_last_train_iter(runner))
 
 
 def checkpoint_by_epoch(runner) -> bool:

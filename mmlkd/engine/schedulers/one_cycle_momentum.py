@@ -88,26 +88,31 @@ class OneCycleMomentumParamScheduler(_ParamScheduler):
         if anneal_strategy not in ('cos', 'linear'):
             raise ValueError('anneal_strategy must be one of "cos" or '
                              f'"linear", instead got {anneal_strategy}')
-        self.anneal_func = (_annealing_cos if anneal_strategy == 'cos' else
-                            _annealing_linear)
+        self.anneal_func = (
+            _annealing_cos if anneal_strategy == 'cos' else _annealing_linear)
         self.pct_start = pct_start
         self.three_phase = three_phase
         t = self.total_steps
         if three_phase:
             self._schedule_phases = [
-                dict(end_step=float(pct_start * t) - 1,
-                     start='max_momentum', end='base_momentum'),
-                dict(end_step=float(2 * pct_start * t) - 2,
-                     start='base_momentum', end='max_momentum'),
-                dict(end_step=t - 1, start='max_momentum',
-                     end='max_momentum'),
+                dict(
+                    end_step=float(pct_start * t) - 1,
+                    start='max_momentum',
+                    end='base_momentum'),
+                dict(
+                    end_step=float(2 * pct_start * t) - 2,
+                    start='base_momentum',
+                    end='max_momentum'),
+                dict(end_step=t - 1, start='max_momentum', end='max_momentum'),
             ]
         else:
             self._schedule_phases = [
-                dict(end_step=float(pct_start * t) - 1,
-                     start='max_momentum', end='base_momentum'),
-                dict(end_step=t - 1, start='base_momentum',
-                     end='max_momentum'),
+                dict(
+                    end_step=float(pct_start * t) - 1,
+                    start='max_momentum',
+                    end='base_momentum'),
+                dict(
+                    end_step=t - 1, start='base_momentum', end='max_momentum'),
             ]
         if last_step == -1:
             groups = optimizer.param_groups
@@ -198,8 +203,7 @@ class OneCycleMomentumParamScheduler(_ParamScheduler):
 
 
 @PARAM_SCHEDULERS.register_module()
-class OneCycleMomentum(MomentumSchedulerMixin,
-                       OneCycleMomentumParamScheduler):
+class OneCycleMomentum(MomentumSchedulerMixin, OneCycleMomentumParamScheduler):
     """1cycle momentum: SGD's ``momentum`` or Adam's ``betas[0]``.
 
     Pair it with mmengine's ``OneCycleLR`` (same ``begin``, ``end``,

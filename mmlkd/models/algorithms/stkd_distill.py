@@ -92,8 +92,8 @@ class STKDDistill(SingleTeacherDistill):
         also interpolates would mix twice.
         """
         uses_mix = [
-            name for name, mapping in
-            self.distiller.loss_forward_mappings.items()
+            name
+            for name, mapping in self.distiller.loss_forward_mappings.items()
             if 'mix_lambda' in mapping or 'mix_perm' in mapping
         ]
         if self.teacher_input == 'clean' and not uses_mix:
@@ -153,8 +153,8 @@ class STKDDistill(SingleTeacherDistill):
                 "data_preprocessor=dict(type='ClsDataPreprocessor', "
                 'to_onehot=True, num_classes=C) so targets can be mixed')
         scores = torch.stack([s.gt_score.float() for s in data_samples])
-        mixed = lam.to(scores.dtype) * scores + (1 - lam.to(
-            scores.dtype)) * scores[perm.to(scores.device)]
+        mixed = lam.to(scores.dtype) * scores + (
+            1 - lam.to(scores.dtype)) * scores[perm.to(scores.device)]
         out = []
         for sample, score in zip(data_samples, mixed):
             new = sample.clone()

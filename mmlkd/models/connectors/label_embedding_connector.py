@@ -12,7 +12,8 @@ from ..recorders.cam_inputs_recorder import unpack_cam_inputs
 
 @MODELS.register_module()
 class LabelEmbeddingConnector(BaseConnector):
-    r"""Turn ``(F, W)`` into label-wise embeddings ``h`` of shape ``B x C x E``.
+    r"""Turn ``(F, W)`` into label-wise embeddings ``h`` of shape
+    ``B x C x E``.
 
     A classifier with global pooling and a linear head has no label-wise
     embeddings of its own, but its class activation maps say where each class
@@ -100,7 +101,8 @@ class LabelEmbeddingConnector(BaseConnector):
     def forward_train(self, feature: Sequence[torch.Tensor]) -> torch.Tensor:
         """Pool the ``(F, W)`` pair into ``B x C x E`` embeddings."""
         feat, weight = unpack_cam_inputs(
-            feature, 'LabelEmbeddingConnector',
+            feature,
+            'LabelEmbeddingConnector',
             hint=' (ML-Decoder embeddings at head.decoder need no pooling: '
             'use EmbeddingProjectionConnector, or no connector)')
         if feat.dim() == 4:

@@ -148,8 +148,7 @@ class MLDecoderHead(MultiLabelClsHead):
             self.register_buffer('query_embed', queries)
         else:
             self.query_embed = nn.Parameter(queries)
-        self.decoder = MLDecoderLayer(embed_dims, num_heads, ffn_dims,
-                                      dropout)
+        self.decoder = MLDecoderLayer(embed_dims, num_heads, ffn_dims, dropout)
         self.fc = ClassWiseLinear(num_classes, embed_dims)
 
     def pre_logits(self, feats: Tuple[torch.Tensor]) -> torch.Tensor:

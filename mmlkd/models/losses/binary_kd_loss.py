@@ -4,8 +4,8 @@ import torch.nn as nn
 import torch.nn.functional as F
 from mmrazor.registry import MODELS
 
-from .utils import (REDUCTIONS, check_option, check_positive,
-                    check_same_shape, reduce_cells)
+from .utils import (REDUCTIONS, check_option, check_positive, check_same_shape,
+                    reduce_cells)
 
 
 @MODELS.register_module()

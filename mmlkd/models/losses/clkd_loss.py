@@ -8,7 +8,8 @@ from ..utils import gather_batch
 from .utils import check_same_shape
 
 
-def normalized_mse(a: torch.Tensor, b: torch.Tensor,
+def normalized_mse(a: torch.Tensor,
+                   b: torch.Tensor,
                    eps: float = 1e-12) -> torch.Tensor:
     """``mean((a / ||a||_row - b / ||b||_row)^2)`` over all entries."""
     return (F.normalize(a, dim=1, eps=eps) -
@@ -176,4 +177,3 @@ class CLKDLoss(nn.Module):
             # student, as DDP expects a graph reaching it every step.
             loss = loss + 0 * z_s.sum()
         return loss
-

@@ -11,7 +11,7 @@ from .utils import check_multi_hot, check_same_shape
 
 
 def _pack_sets(
-    index: torch.Tensor, mask: torch.Tensor, weight: torch.Tensor
+        index: torch.Tensor, mask: torch.Tensor, weight: torch.Tensor
 ) -> Tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Member lists of the sets with at least 3 members, largest set first.
 
@@ -33,8 +33,9 @@ def _pack_sets(
     index, mask, weight = index[keep], mask[keep], weight[keep]
     k = int(sizes[keep[0]]) if len(keep) else 0
     # A stable descending sort brings each set's members to the front.
-    order = torch.sort(mask.to(torch.uint8), dim=1, descending=True,
-                       stable=True).indices[:, :k]
+    order = torch.sort(
+        mask.to(torch.uint8), dim=1, descending=True,
+        stable=True).indices[:, :k]
     return torch.gather(index, 1, order), torch.gather(mask, 1, order), weight
 
 
@@ -63,8 +64,7 @@ def _size_buckets(sizes: List[int]) -> List[Tuple[int, int, int]]:
 
 
 def _normalized_distances(emb: torch.Tensor, sq: torch.Tensor,
-                          pair_mask: torch.Tensor,
-                          eps: float) -> torch.Tensor:
+                          pair_mask: torch.Tensor, eps: float) -> torch.Tensor:
     """Pairwise distances of each padded set divided by their positive mean.
 
     ``emb`` is ``N x K x D``, ``sq`` its squared norms ``N x K``,
@@ -241,7 +241,7 @@ class LEDLoss(nn.Module):
         total = emb_S.new_zeros(())
         for start, end, k in _size_buckets(sizes):
             per_set = _set_losses(table_S, table_T, sq_S, sq_T,
-                                  index[start:end, :k],
-                                  member[start:end, :k], self.eps)
+                                  index[start:end, :k], member[start:end, :k],
+                                  self.eps)
             total = total + (weight[start:end] * per_set).sum()
         return self.loss_weight * total

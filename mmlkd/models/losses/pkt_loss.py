@@ -72,8 +72,8 @@ class PKTLoss(nn.Module):
         """``B x B`` matrix of :math:`p_{j|i}` (row ``i``) for ``x``."""
         # float32 at least (half precision under AMP); float64 stays float64.
         x = x.flatten(1)
-        x = F.normalize(x.to(torch.promote_types(x.dtype, torch.float32)),
-                        dim=1)
+        x = F.normalize(
+            x.to(torch.promote_types(x.dtype, torch.float32)), dim=1)
         kernel = (x @ x.t() + 1) / 2
         if not self.include_self:
             eye = torch.eye(x.shape[0], dtype=torch.bool, device=x.device)

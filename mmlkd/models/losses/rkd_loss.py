@@ -72,8 +72,9 @@ class RKDLoss(nn.Module):
                 'RKDLoss: expected student and teacher features B x ... with '
                 f'the same batch, got shapes {tuple(preds_S.shape)} and '
                 f'{tuple(preds_T.shape)}')
-        preds_S, preds_T = gather_batch(preds_S.flatten(1),
-                                        preds_T.detach().flatten(1))
+        preds_S, preds_T = gather_batch(
+            preds_S.flatten(1),
+            preds_T.detach().flatten(1))
         if preds_S.shape[0] < 2:
             # Stay attached to the student: DDP expects a graph every step.
             return 0 * preds_S.sum()

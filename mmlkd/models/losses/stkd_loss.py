@@ -62,8 +62,8 @@ class STKDLoss(nn.Module):
     def _log_mix(log_p: torch.Tensor, mix_lambda: Union[float, torch.Tensor],
                  perm: torch.Tensor) -> torch.Tensor:
         """:math:`\\log(\\lambda p + (1 - \\lambda) p_\\pi)` from ``log p``."""
-        lam = torch.as_tensor(mix_lambda, dtype=log_p.dtype,
-                              device=log_p.device).detach()
+        lam = torch.as_tensor(
+            mix_lambda, dtype=log_p.dtype, device=log_p.device).detach()
         # log(0) = -inf for lambda in {0, 1}: logaddexp takes it exactly.
         return torch.logaddexp(lam.log() + log_p,
                                torch.log1p(-lam) + log_p[perm])
@@ -105,8 +105,9 @@ class STKDLoss(nn.Module):
             # logsigmoid(-z) = log(1 - sigmoid(z)) keeps full precision.
             log_pt, log_1m_pt = F.logsigmoid(z_t), F.logsigmoid(-z_t)
             if mix_perm is not None:
-                log_pt, log_1m_pt = (self._log_mix(v, mix_lambda, perm)
-                                     for v in (log_pt, log_1m_pt))
+                log_pt, log_1m_pt = (
+                    self._log_mix(v, mix_lambda, perm)
+                    for v in (log_pt, log_1m_pt))
             log_ps, log_1m_ps = F.logsigmoid(z_s), F.logsigmoid(-z_s)
             kl = log_pt.exp() * (log_pt - log_ps) + log_1m_pt.exp() * (
                 log_1m_pt - log_1m_ps)

@@ -16,19 +16,19 @@ def check_same_shape(loss_name: str,
     """
     if preds_S.shape != preds_T.shape:
         raise ValueError(
-            f'{loss_name}: student output shape {tuple(preds_S.shape)} differs '
-            f'from teacher output shape {tuple(preds_T.shape)}; check that '
-            'both models have the same num_classes and that the recorders '
-            'point at matching modules')
+            f'{loss_name}: student output shape {tuple(preds_S.shape)} '
+            f'differs from teacher output shape {tuple(preds_T.shape)}; '
+            'check that both models have the same num_classes and that the '
+            'recorders point at matching modules')
     if ndim is not None and preds_S.dim() != ndim:
-        raise ValueError(
-            f'{loss_name}: expected {ndim}-D inputs, got shape '
-            f'{tuple(preds_S.shape)}')
+        raise ValueError(f'{loss_name}: expected {ndim}-D inputs, got shape '
+                         f'{tuple(preds_S.shape)}')
 
 
 def check_multi_hot(loss_name: str, target: torch.Tensor,
                     like: torch.Tensor) -> None:
-    """Targets must be ``B x C`` (matching ``like``'s first two dims) in {0, 1}."""
+    """Targets must be ``B x C`` (matching ``like``'s first two dims) in
+    {0, 1}."""
     if target.shape != like.shape[:2]:
         raise ValueError(
             f'{loss_name}: target shape {tuple(target.shape)} does not match '

@@ -15,15 +15,18 @@ LINEAR_HEADS = (MultiLabelLinearClsHead, LinearClsHead)
 SCORE_MAP_HEADS = (CSRAClsHead, )
 
 
-def unpack_cam_inputs(record: Sequence[torch.Tensor], who: str,
+def unpack_cam_inputs(record: Sequence[torch.Tensor],
+                      who: str,
                       hint: str = '') -> Tuple[torch.Tensor, torch.Tensor]:
     """The ``(feature map, classifier weight)`` pair of a CAMInputs record.
 
     Connectors call it on their input, so a record of the wrong recorder
     type fails naming the connector (``who``) and what it got.
     """
-    if isinstance(record, torch.Tensor) or not isinstance(
-            record, (tuple, list)) or len(record) != 2:
+    if isinstance(
+            record,
+            torch.Tensor) or not isinstance(record,
+                                            (tuple, list)) or len(record) != 2:
         got = (f'a tensor of shape {tuple(record.shape)}' if isinstance(
             record, torch.Tensor) else type(record).__name__)
         raise TypeError(
@@ -133,8 +136,8 @@ class CAMInputsRecorder(BaseRecorder):
             return lambda: head.fc.weight
         if isinstance(head, SCORE_MAP_HEADS):
             return lambda: csra_class_weight(head)
-        supported = ', '.join(
-            cls.__name__ for cls in LINEAR_HEADS + SCORE_MAP_HEADS)
+        supported = ', '.join(cls.__name__
+                              for cls in LINEAR_HEADS + SCORE_MAP_HEADS)
         raise TypeError(
             f'CAMInputsRecorder: head "{self.head_name}" is a '
             f'{type(head).__name__}, which has no spatial linear classifier, '

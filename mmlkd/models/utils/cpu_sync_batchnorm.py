@@ -72,8 +72,9 @@ class CPUSyncBatchNorm(_BatchNorm):
 
     def forward(self, input: torch.Tensor) -> torch.Tensor:
         self._check_input_dim(input)
-        synced = (self.training and dist.is_available()
-                  and dist.is_initialized() and dist.get_world_size() > 1)
+        synced = (
+            self.training and dist.is_available() and dist.is_initialized()
+            and dist.get_world_size() > 1)
         if not synced:
             return super().forward(input)
         if self.momentum is None:
@@ -85,8 +86,9 @@ class CPUSyncBatchNorm(_BatchNorm):
         count = input.numel() // input.shape[1]
         local_mean = input.mean(dims)
         local_m2 = ((input - local_mean.view(shape))**2).sum(dims)
-        stats = _AllGatherStack.apply(torch.cat(
-            [input.new_tensor([float(count)]), local_mean, local_m2]))
+        stats = _AllGatherStack.apply(
+            torch.cat([input.new_tensor([float(count)]), local_mean,
+                       local_m2]))
         counts = stats[:, :1]  # W x 1
         means, m2s = stats[:, 1:].chunk(2, dim=1)  # W x C each
         total = counts.sum()
@@ -114,8 +116,8 @@ def convert_cpu_sync_batchnorm(module: nn.Module) -> nn.Module:
     copied), so an optimizer or checkpoint built before the conversion
     still refers to the live values, and state-dict keys are unchanged.
     """
-    if isinstance(module, _BatchNorm) and not isinstance(
-            module, CPUSyncBatchNorm):
+    if isinstance(module,
+                  _BatchNorm) and not isinstance(module, CPUSyncBatchNorm):
         new = CPUSyncBatchNorm(module.num_features, module.eps,
                                module.momentum, module.affine,
                                module.track_running_stats)
@@ -134,4 +136,3 @@ def convert_cpu_sync_batchnorm(module: nn.Module) -> nn.Module:
         if new_child is not child:
             module.add_module(name, new_child)
     return module
-

@@ -14,8 +14,8 @@ class _GatherWithLocalGrad(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, local: torch.Tensor, start: int, world: int,
-                *slices: torch.Tensor) -> torch.Tensor:
+    def forward(ctx, local: torch.Tensor, start: int, world: int, *slices:
+                torch.Tensor) -> torch.Tensor:
         ctx.start, ctx.stop, ctx.world = start, start + local.shape[0], world
         return torch.cat(slices, dim=0)
 
@@ -26,11 +26,13 @@ class _GatherWithLocalGrad(torch.autograd.Function):
 
 
 def _all_gather_rows(x: torch.Tensor, counts: List[int]) -> List[torch.Tensor]:
-    """Every rank's ``x`` (detached), padded for the collective, then trimmed."""
+    """Every rank's ``x`` (detached), padded for the collective, then
+    trimmed."""
     data = x.detach()
     if data.dtype == torch.bool:  # not every backend reduces/gathers bool
-        return [s.bool() for s in _all_gather_rows(data.to(torch.uint8),
-                                                   counts)]
+        return [
+            s.bool() for s in _all_gather_rows(data.to(torch.uint8), counts)
+        ]
     longest = max(counts)
     if data.shape[0] < longest:
         pad = data.new_zeros((longest - data.shape[0], ) + data.shape[1:])

@@ -4,11 +4,11 @@ import copy
 import pytest
 import torch
 from mmpretrain.structures import DataSample
+from mmrazor.registry import MODELS
 
 import mmlkd  # noqa: F401
 from mmlkd.models.algorithms import STKDDistill
 from mmlkd.models.losses import STKDLoss
-from mmrazor.registry import MODELS
 
 NUM_CLASSES = 5
 
@@ -17,12 +17,18 @@ def classifier(width):
     return dict(
         _scope_='mmpretrain',
         type='ImageClassifier',
-        backbone=dict(type='ResNet', depth=18, stem_channels=width,
-                      base_channels=width, out_indices=(3, )),
+        backbone=dict(
+            type='ResNet',
+            depth=18,
+            stem_channels=width,
+            base_channels=width,
+            out_indices=(3, )),
         neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='MultiLabelLinearClsHead', num_classes=NUM_CLASSES,
-                  in_channels=width * 8,
-                  loss=dict(type='CrossEntropyLoss', use_sigmoid=True)))
+        head=dict(
+            type='MultiLabelLinearClsHead',
+            num_classes=NUM_CLASSES,
+            in_channels=width * 8,
+            loss=dict(type='CrossEntropyLoss', use_sigmoid=True)))
 
 
 def model_cfg(teacher_input='mixed', with_mix_mapping=None, to_onehot=True):
@@ -42,8 +48,10 @@ def model_cfg(teacher_input='mixed', with_mix_mapping=None, to_onehot=True):
         teacher_input=teacher_input,
         data_preprocessor=dict(
             type='mmpretrain.ClsDataPreprocessor',
-            num_classes=NUM_CLASSES, to_onehot=to_onehot,
-            mean=[0., 0., 0.], std=[255., 255., 255.]),
+            num_classes=NUM_CLASSES,
+            to_onehot=to_onehot,
+            mean=[0., 0., 0.],
+            std=[255., 255., 255.]),
         architecture=classifier(4),
         teacher=classifier(8),
         distiller=dict(
@@ -51,8 +59,8 @@ def model_cfg(teacher_input='mixed', with_mix_mapping=None, to_onehot=True):
             student_recorders=dict(
                 fc=dict(type='ModuleOutputs', source='head.fc'),
                 gt=dict(type='ModuleInputs', source='head.loss_module'),
-                mix=dict(type='MethodOutputs',
-                         source=STKDDistill.MIXUP_SOURCE)),
+                mix=dict(
+                    type='MethodOutputs', source=STKDDistill.MIXUP_SOURCE)),
             teacher_recorders=dict(
                 fc=dict(type='ModuleOutputs', source='head.fc'),
                 gt=dict(type='ModuleInputs', source='head.loss_module')),
@@ -63,8 +71,10 @@ def model_cfg(teacher_input='mixed', with_mix_mapping=None, to_onehot=True):
 
 def raw_batch(batch=4, size=32):
     g = torch.Generator().manual_seed(0)
-    inputs = [torch.randint(0, 256, (3, size, size), generator=g,
-                            dtype=torch.uint8) for _ in range(batch)]
+    inputs = [
+        torch.randint(0, 256, (3, size, size), generator=g, dtype=torch.uint8)
+        for _ in range(batch)
+    ]
     labels = [[0, 2], [1], [3, 4, 0], [2]][:batch]
     samples = [DataSample().set_gt_label(lab) for lab in labels]
     return dict(inputs=inputs, data_samples=samples)
@@ -125,8 +135,7 @@ def test_teacher_and_student_see_identical_mixed_batch():
     # averaged over images (mmpretrain's avg_factor = B).
     bce = torch.nn.functional.binary_cross_entropy_with_logits(
         z_s, mixed_targets, reduction='sum') / 4
-    assert losses['student.loss'].item() == pytest.approx(bce.item(),
-                                                          rel=1e-4)
+    assert losses['student.loss'].item() == pytest.approx(bce.item(), rel=1e-4)
 
     # Gradients reach the student only.
     sum(v for k, v in losses.items() if 'loss' in k).backward()
@@ -155,15 +164,15 @@ def test_teacher_target_variant_sees_clean_images():
     clean, targets, t_spy, s_spy, losses = run_step(model)
     lam, perm = model.mixup_params()
     assert torch.equal(t_spy.seen[0], clean)
-    assert torch.allclose(s_spy.seen[0], lam * clean + (1 - lam) * clean[perm],
-                          atol=1e-6)
+    assert torch.allclose(
+        s_spy.seen[0], lam * clean + (1 - lam) * clean[perm], atol=1e-6)
     z_s = model.distiller.student_recorders.get_recorder(
         'fc').get_record_data()
     z_t = model.distiller.teacher_recorders.get_recorder(
         'fc').get_record_data()
     ref = STKDLoss(tau=2.0, loss_weight=0.7)(z_s, z_t, lam, perm)
-    assert losses['distill.loss_stkd'].item() == pytest.approx(ref.item(),
-                                                               rel=1e-5)
+    assert losses['distill.loss_stkd'].item() == pytest.approx(
+        ref.item(), rel=1e-5)
     # And it is not the plain loss against the clean-image teacher.
     plain = STKDLoss(tau=2.0, loss_weight=0.7)(z_s, z_t)
     assert abs(plain.item() - ref.item()) > 1e-6

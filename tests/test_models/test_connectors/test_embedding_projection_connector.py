@@ -7,12 +7,12 @@ import torch
 from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmpretrain.structures import DataSample
+from mmrazor.registry import MODELS
 
 import mmlkd  # noqa: F401  (compat fixes before mmrazor)
 from mmlkd.models.connectors import EmbeddingProjectionConnector
 from mmlkd.models.losses import LEDLoss
 from mmlkd_testing import ROOT
-from mmrazor.registry import MODELS
 
 
 def test_projects_the_last_axis():
@@ -46,9 +46,10 @@ def _narrow_student_l2d(student_width: int, with_connector: bool):
     model.architecture.head.embed_dims = student_width
     if with_connector:
         model.distiller.connectors = dict(
-            emb_s=dict(type='EmbeddingProjectionConnector',
-                       in_channels=student_width,
-                       out_channels=teacher_width))
+            emb_s=dict(
+                type='EmbeddingProjectionConnector',
+                in_channels=student_width,
+                out_channels=teacher_width))
         model.distiller.loss_forward_mappings.loss_led.preds_S.connector = \
             'emb_s'
     return MODELS.build(model)
@@ -57,10 +58,13 @@ def _narrow_student_l2d(student_width: int, with_connector: bool):
 def _batch(algo):
     # Classes 0 and 1 in three images: CD and ID sets of >= 3 members.
     labels = [[0, 1, 2], [0, 1, 3], [0, 1, 2, 4], [5]]
-    return algo.data_preprocessor(dict(
-        inputs=[torch.randint(0, 255, (3, 32, 32), dtype=torch.uint8)
-                for _ in labels],
-        data_samples=[DataSample().set_gt_label(lab) for lab in labels]),
+    return algo.data_preprocessor(
+        dict(
+            inputs=[
+                torch.randint(0, 255, (3, 32, 32), dtype=torch.uint8)
+                for _ in labels
+            ],
+            data_samples=[DataSample().set_gt_label(lab) for lab in labels]),
         True)
 
 
@@ -81,8 +85,10 @@ def test_narrow_ml_decoder_student_distils_through_the_projection():
     proj = emb_s @ connector.proj.weight.t() + connector.proj.bias
     target = torch.stack([d.gt_score for d in data['data_samples']])
     led = algo.distiller.distill_losses['loss_led']
-    expected = LEDLoss(cd_weight=led.cd_weight, id_weight=led.id_weight,
-                       loss_weight=led.loss_weight)(proj, emb_t, target)
+    expected = LEDLoss(
+        cd_weight=led.cd_weight,
+        id_weight=led.id_weight,
+        loss_weight=led.loss_weight)(proj, emb_t, target)
     assert expected > 0
     torch.testing.assert_close(losses['distill.loss_led'], expected)
 
@@ -97,8 +103,9 @@ def test_narrow_ml_decoder_student_distils_through_the_projection():
     assert torch.isfinite(log['loss'])
     assert not torch.equal(before, connector.proj.weight)
     assert not torch.equal(decoder_before, decoder)
-    assert all(torch.equal(a, b) for a, b in zip(
-        teacher_before, algo.teacher.parameters()))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(teacher_before, algo.teacher.parameters()))
 
 
 def test_narrow_student_without_projection_fails_on_the_widths():

@@ -6,24 +6,31 @@ import pytest
 import torch
 from mmpretrain.registry import MODELS as PRETRAIN_MODELS
 from mmpretrain.structures import DataSample
+from mmrazor.registry import MODELS
 
 import mmlkd  # noqa: F401  (compat fixes before mmrazor)
 from mmlkd.models.connectors import LabelEmbeddingConnector
 from mmlkd.models.losses import LEDLoss
 from mmlkd.models.recorders import CAMInputsRecorder
-from mmrazor.registry import MODELS
 
 NUM_CLASSES = 5
 
 
 def linear_classifier(width):
     return dict(
-        _scope_='mmpretrain', type='ImageClassifier',
-        backbone=dict(type='ResNet', depth=18, stem_channels=width,
-                      base_channels=width, out_indices=(3, )),
+        _scope_='mmpretrain',
+        type='ImageClassifier',
+        backbone=dict(
+            type='ResNet',
+            depth=18,
+            stem_channels=width,
+            base_channels=width,
+            out_indices=(3, )),
         neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='MultiLabelLinearClsHead', num_classes=NUM_CLASSES,
-                  in_channels=8 * width))
+        head=dict(
+            type='MultiLabelLinearClsHead',
+            num_classes=NUM_CLASSES,
+            in_channels=8 * width))
 
 
 def loop_embeddings(tokens, weight, tau):
@@ -81,8 +88,8 @@ def test_projection_maps_the_pooled_embeddings():
     connector = LabelEmbeddingConnector(in_channels=6, out_channels=10)
     emb = connector((feat, weight))
     assert emb.shape == (2, NUM_CLASSES, 10)
-    pooled = loop_embeddings(feat.flatten(2).transpose(1, 2).double(),
-                             weight.double(), 1.0)
+    pooled = loop_embeddings(
+        feat.flatten(2).transpose(1, 2).double(), weight.double(), 1.0)
     expected = pooled @ connector.proj.weight.double().t() + \
         connector.proj.bias.double()
     torch.testing.assert_close(emb.double(), expected, rtol=1e-5, atol=1e-5)
@@ -108,29 +115,38 @@ def test_gradients_reach_backbone_and_classifier():
 
 
 def _distill(student, teacher, connectors):
-    return MODELS.build(dict(
-        _scope_='mmrazor', type='SingleTeacherDistill',
-        data_preprocessor=dict(
-            type='mmpretrain.ClsDataPreprocessor', num_classes=NUM_CLASSES,
-            to_onehot=True),
-        architecture=student, teacher=teacher,
-        distiller=dict(
-            type='ConfigurableDistiller',
-            student_recorders=dict(
-                emb=dict(type='CAMInputs', source='backbone', head='head'),
-                gt=dict(type='ModuleInputs', source='head.loss_module')),
-            teacher_recorders=dict(
-                emb=dict(type='CAMInputs', source='backbone', head='head')),
-            connectors=connectors,
-            distill_losses=dict(loss_led=dict(type='LEDLoss')),
-            loss_forward_mappings=dict(
-                loss_led=dict(
-                    preds_S=dict(from_student=True, recorder='emb',
-                                 connector='emb_s'),
-                    preds_T=dict(from_student=False, recorder='emb',
-                                 connector='emb_t'),
-                    target=dict(from_student=True, recorder='gt',
-                                data_idx=1))))))
+    return MODELS.build(
+        dict(
+            _scope_='mmrazor',
+            type='SingleTeacherDistill',
+            data_preprocessor=dict(
+                type='mmpretrain.ClsDataPreprocessor',
+                num_classes=NUM_CLASSES,
+                to_onehot=True),
+            architecture=student,
+            teacher=teacher,
+            distiller=dict(
+                type='ConfigurableDistiller',
+                student_recorders=dict(
+                    emb=dict(type='CAMInputs', source='backbone', head='head'),
+                    gt=dict(type='ModuleInputs', source='head.loss_module')),
+                teacher_recorders=dict(
+                    emb=dict(type='CAMInputs', source='backbone',
+                             head='head')),
+                connectors=connectors,
+                distill_losses=dict(loss_led=dict(type='LEDLoss')),
+                loss_forward_mappings=dict(
+                    loss_led=dict(
+                        preds_S=dict(
+                            from_student=True,
+                            recorder='emb',
+                            connector='emb_s'),
+                        preds_T=dict(
+                            from_student=False,
+                            recorder='emb',
+                            connector='emb_t'),
+                        target=dict(
+                            from_student=True, recorder='gt', data_idx=1))))))
 
 
 def test_led_through_connectors_of_different_widths():
@@ -139,16 +155,23 @@ def test_led_through_connectors_of_different_widths():
     torch.manual_seed(0)
     algo = _distill(
         linear_classifier(8), linear_classifier(16),
-        dict(emb_s=dict(type='LabelEmbeddingConnector', in_channels=64,
-                        out_channels=128, tau=2.0),
-             emb_t=dict(type='LabelEmbeddingConnector', tau=2.0)))
+        dict(
+            emb_s=dict(
+                type='LabelEmbeddingConnector',
+                in_channels=64,
+                out_channels=128,
+                tau=2.0),
+            emb_t=dict(type='LabelEmbeddingConnector', tau=2.0)))
     algo.train()
     # Classes 0 and 1 in three images: CD and ID sets of >= 3 members.
     labels = [[0, 1, 2], [0, 1, 3], [0, 1, 2, 4], [4]]
-    data = algo.data_preprocessor(dict(
-        inputs=[torch.randint(0, 255, (3, 64, 64), dtype=torch.uint8)
-                for _ in labels],
-        data_samples=[DataSample().set_gt_label(lab) for lab in labels]),
+    data = algo.data_preprocessor(
+        dict(
+            inputs=[
+                torch.randint(0, 255, (3, 64, 64), dtype=torch.uint8)
+                for _ in labels
+            ],
+            data_samples=[DataSample().set_gt_label(lab) for lab in labels]),
         True)
     losses = algo.loss(data['inputs'], data['data_samples'])
     # Independent value: pool the records with the loop, project, LED.
@@ -159,14 +182,15 @@ def test_led_through_connectors_of_different_widths():
     proj = algo.distiller.connectors['emb_s'].proj
     tokens_s = feat_s.flatten(2).transpose(1, 2)
     tokens_t = feat_t.flatten(2).transpose(1, 2)
-    emb_s = proj(loop_embeddings(tokens_s.detach().double(),
-                                 w_s.detach().double(), 2.0).float())
+    emb_s = proj(
+        loop_embeddings(tokens_s.detach().double(),
+                        w_s.detach().double(), 2.0).float())
     emb_t = loop_embeddings(tokens_t.double(), w_t.double(), 2.0).float()
     target = torch.stack([d.gt_score for d in data['data_samples']])
     expected = LEDLoss()(emb_s, emb_t, target)
     assert expected > 0
-    torch.testing.assert_close(losses['distill.loss_led'], expected,
-                               rtol=1e-4, atol=1e-5)
+    torch.testing.assert_close(
+        losses['distill.loss_led'], expected, rtol=1e-4, atol=1e-5)
 
     algo.zero_grad()
     losses['distill.loss_led'].backward()
@@ -180,14 +204,20 @@ def test_led_through_connectors_of_different_widths():
 def test_ml_decoder_student_is_refused_at_build():
     student = linear_classifier(8)
     student['neck'] = None
-    student['head'] = dict(type='MLDecoderHead', num_classes=NUM_CLASSES,
-                           in_channels=64, embed_dims=32, num_heads=2,
-                           ffn_dims=64)
-    with pytest.raises(TypeError,
-                       match='MLDecoderHead.*no spatial linear classifier'):
-        _distill(student, linear_classifier(16),
-                 dict(emb_s=dict(type='LabelEmbeddingConnector'),
-                      emb_t=dict(type='LabelEmbeddingConnector')))
+    student['head'] = dict(
+        type='MLDecoderHead',
+        num_classes=NUM_CLASSES,
+        in_channels=64,
+        embed_dims=32,
+        num_heads=2,
+        ffn_dims=64)
+    with pytest.raises(
+            TypeError, match='MLDecoderHead.*no spatial linear classifier'):
+        _distill(
+            student, linear_classifier(16),
+            dict(
+                emb_s=dict(type='LabelEmbeddingConnector'),
+                emb_t=dict(type='LabelEmbeddingConnector')))
 
 
 def test_bad_inputs_and_options_are_named():
@@ -211,15 +241,24 @@ def test_vit_patch_tokens_through_the_recorder():
     # GAP + linear head: the CAMInputs record feeds the connector, and the
     # embeddings are the loop's over the 4 x 4 patch tokens.
     torch.manual_seed(0)
-    model = PRETRAIN_MODELS.build(dict(
-        type='ImageClassifier',
-        backbone=dict(type='VisionTransformer',
-                      arch=dict(embed_dims=16, num_layers=1, num_heads=2,
-                                feedforward_channels=32),
-                      img_size=32, patch_size=8, out_type='featmap'),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='MultiLabelLinearClsHead', num_classes=NUM_CLASSES,
-                  in_channels=16)))
+    model = PRETRAIN_MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=dict(
+                type='VisionTransformer',
+                arch=dict(
+                    embed_dims=16,
+                    num_layers=1,
+                    num_heads=2,
+                    feedforward_channels=32),
+                img_size=32,
+                patch_size=8,
+                out_type='featmap'),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='MultiLabelLinearClsHead',
+                num_classes=NUM_CLASSES,
+                in_channels=16)))
     model.init_weights()
     model.eval()
     recorder = CAMInputsRecorder('backbone', 'head')
@@ -231,5 +270,8 @@ def test_vit_patch_tokens_through_the_recorder():
     emb = LabelEmbeddingConnector(tau=0.5)((feat, weight))
     tokens = feat.flatten(2).transpose(1, 2).detach().double()
     torch.testing.assert_close(
-        emb.double(), loop_embeddings(tokens, weight.detach().double(), 0.5),
-        rtol=1e-5, atol=1e-5)
+        emb.double(),
+        loop_embeddings(tokens,
+                        weight.detach().double(), 0.5),
+        rtol=1e-5,
+        atol=1e-5)

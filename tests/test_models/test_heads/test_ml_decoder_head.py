@@ -6,22 +6,29 @@ import torch.nn.functional as F
 from mmengine.optim import build_optim_wrapper
 from mmpretrain.registry import MODELS
 from mmpretrain.structures import DataSample
+from mmrazor.models.task_modules import ModuleOutputsRecorder
 
 import mmlkd  # noqa: F401  (registers the head)
 from mmlkd.models.heads import MLDecoderHead
-from mmrazor.models.task_modules import ModuleOutputsRecorder
 
 
 def _head(**kwargs):
-    cfg = dict(type='MLDecoderHead', num_classes=5, in_channels=16,
-               embed_dims=32, num_heads=4, ffn_dims=64)
+    cfg = dict(
+        type='MLDecoderHead',
+        num_classes=5,
+        in_channels=16,
+        embed_dims=32,
+        num_heads=4,
+        ffn_dims=64)
     cfg.update(kwargs)
     return MODELS.build(cfg)
 
 
 def _samples(targets):
-    return [DataSample().set_gt_label(t.nonzero().flatten()).set_gt_score(t)
-            for t in targets]
+    return [
+        DataSample().set_gt_label(t.nonzero().flatten()).set_gt_score(t)
+        for t in targets
+    ]
 
 
 def test_defaults_follow_the_paper():
@@ -116,16 +123,25 @@ def test_in_an_mmpretrain_image_classifier():
                 type='ClsDataPreprocessor', num_classes=5, to_onehot=True),
             backbone=dict(type='ResNet', depth=18, out_indices=(3, )),
             neck=None,
-            head=dict(type='MLDecoderHead', num_classes=5, in_channels=512,
-                      embed_dims=64, num_heads=4, ffn_dims=128)))
+            head=dict(
+                type='MLDecoderHead',
+                num_classes=5,
+                in_channels=512,
+                embed_dims=64,
+                num_heads=4,
+                ffn_dims=128)))
     model.init_weights()
-    optim = build_optim_wrapper(
-        model, dict(optimizer=dict(type='Adam', lr=1e-4)))
+    optim = build_optim_wrapper(model,
+                                dict(optimizer=dict(type='Adam', lr=1e-4)))
     data = dict(
-        inputs=[torch.randint(0, 255, (3, 64, 64), dtype=torch.uint8)
-                for _ in range(2)],
-        data_samples=[DataSample().set_gt_label([0, 3]),
-                      DataSample().set_gt_label([1])])
+        inputs=[
+            torch.randint(0, 255, (3, 64, 64), dtype=torch.uint8)
+            for _ in range(2)
+        ],
+        data_samples=[
+            DataSample().set_gt_label([0, 3]),
+            DataSample().set_gt_label([1])
+        ])
     log_vars = model.train_step(data, optim)
     assert torch.isfinite(log_vars['loss'])
     model.eval()
@@ -133,9 +149,14 @@ def test_in_an_mmpretrain_image_classifier():
     assert len(preds) == 2 and preds[0].pred_score.shape == (5, )
     assert ((preds[0].pred_score > 0) & (preds[0].pred_score < 1)).all()
     # Checkpoints round-trip the fixed queries.
-    clone = MODELS.build(dict(type='MLDecoderHead', num_classes=5,
-                              in_channels=512, embed_dims=64, num_heads=4,
-                              ffn_dims=128))
+    clone = MODELS.build(
+        dict(
+            type='MLDecoderHead',
+            num_classes=5,
+            in_channels=512,
+            embed_dims=64,
+            num_heads=4,
+            ffn_dims=128))
     clone.load_state_dict(model.head.state_dict())
     assert torch.equal(clone.query_embed, model.head.query_embed)
 
@@ -185,7 +206,7 @@ def _reference_forward(head, feats, num_heads):
         return t.reshape(t.shape[0], t.shape[1], num_heads, d).transpose(1, 2)
 
     Q, K, V = split(q @ w_q.T + b_q), split(tokens @ w_k.T +
-                                          b_k), split(tokens @ w_v.T + b_v)
+                                            b_k), split(tokens @ w_v.T + b_v)
     scores = Q @ K.transpose(-1, -2) / d**0.5
     weights = scores.exp() / scores.exp().sum(-1, keepdim=True)
     attn = (weights @ V).transpose(1, 2).reshape(q.shape)
@@ -211,14 +232,15 @@ def test_forward_matches_the_formula_by_hand(query_scale):
     catches a skipped query residual (LN is otherwise scale-invariant).
     """
     torch.manual_seed(0)
-    head = _head(num_classes=5, in_channels=6, embed_dims=16, num_heads=4,
-                 ffn_dims=24).eval()
+    head = _head(
+        num_classes=5, in_channels=6, embed_dims=16, num_heads=4,
+        ffn_dims=24).eval()
     with torch.no_grad():
         for name, p in head.named_parameters():
-            p.copy_(torch.randn_like(p) * (0.5 if p.dim() > 1 else 0.3) +
-                    (1.0 if name.endswith('norm1.weight') or
-                     name.endswith('norm2.weight') or
-                     name.endswith('norm3.weight') else 0.0))
+            p.copy_(
+                torch.randn_like(p) * (0.5 if p.dim() > 1 else 0.3) +
+                (1.0 if name.endswith('norm1.weight') or name.endswith(
+                    'norm2.weight') or name.endswith('norm3.weight') else 0.0))
         head.query_embed.copy_(
             (torch.randn_like(head.query_embed) + 0.5) * query_scale)
     feats = torch.randn(3, 6, 2, 3)
@@ -227,5 +249,5 @@ def test_forward_matches_the_formula_by_hand(query_scale):
         h = head.pre_logits((feats, ))
         logits = head((feats, ))
     torch.testing.assert_close(h.double(), h_ref, rtol=1e-4, atol=1e-4)
-    torch.testing.assert_close(logits.double(), logits_ref, rtol=1e-4,
-                               atol=1e-4)
+    torch.testing.assert_close(
+        logits.double(), logits_ref, rtol=1e-4, atol=1e-4)

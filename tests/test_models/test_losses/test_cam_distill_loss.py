@@ -10,8 +10,9 @@ from mmlkd.models.losses import CAMDistillLoss
 
 def _maps(values):
     """B x C x 2 x 2 maps from rows of 4 numbers, row-major over space."""
-    return torch.tensor(values, dtype=torch.float64).reshape(
-        len(values), len(values[0]), 2, 2)
+    return torch.tensor(
+        values,
+        dtype=torch.float64).reshape(len(values), len(values[0]), 2, 2)
 
 
 # One image, two classes, 2x2 maps (resolution 2 leaves them unchanged).
@@ -70,12 +71,14 @@ def test_classes_teacher_pos():
 
 
 def test_classes_teacher_topk():
-    loss = _sel_loss(classes='teacher_topk', topk=2)(
-        S_SEL, T_SEL, logits_T=LOGITS_T)
+    loss = _sel_loss(
+        classes='teacher_topk', topk=2)(
+            S_SEL, T_SEL, logits_T=LOGITS_T)
     assert loss.item() == pytest.approx((1 + 9 + 36 + 16) / 4)
     # k larger than C takes every class.
-    loss = _sel_loss(classes='teacher_topk', topk=7)(
-        S_SEL, T_SEL, logits_T=LOGITS_T)
+    loss = _sel_loss(
+        classes='teacher_topk', topk=7)(
+            S_SEL, T_SEL, logits_T=LOGITS_T)
     assert loss.item() == pytest.approx(91 / 6)
 
 
@@ -140,8 +143,8 @@ def test_missing_inputs_and_bad_shapes_raise():
     with pytest.raises(ValueError, match='differ in batch or classes'):
         CAMDistillLoss()(torch.zeros(2, 3, 4, 4), torch.zeros(2, 5, 4, 4))
     with pytest.raises(ValueError, match='set resolution'):
-        CAMDistillLoss(resolution=None)(
-            torch.zeros(2, 3, 4, 4), torch.zeros(2, 3, 2, 2))
+        CAMDistillLoss(resolution=None)(torch.zeros(2, 3, 4, 4),
+                                        torch.zeros(2, 3, 2, 2))
     with pytest.raises(ValueError, match='B x C x H x W'):
         CAMDistillLoss()(torch.zeros(2, 3), torch.zeros(2, 3))
     with pytest.raises(ValueError, match='normalize'):

@@ -1,10 +1,11 @@
-"""CLKDLoss against slow loops and a hand-worked case (DDP: test_distributed_equality)."""
+"""CLKDLoss against slow loops and a hand-worked case (DDP:
+test_distributed_equality)."""
 import pytest
 import torch
+from mmrazor.registry import MODELS
 
 import mmlkd  # noqa: F401  (compat + registration)
 from mmlkd.models.losses import CLKDLoss
-from mmrazor.registry import MODELS
 
 
 def slow_nmse(a, b):
@@ -36,9 +37,18 @@ def slow_gram(z, axis, center, divisor):
     return [[g[p][q] / div for q in range(size)] for p in range(size)]
 
 
-def slow_clkd(zs, zt, instance=0.5, class_level=1.0, correlation=0.4,
-              on='logits', axis='class', center=True, divisor='unbiased',
-              squared=True, reduction='mean', loss_weight=1.0):
+def slow_clkd(zs,
+              zt,
+              instance=0.5,
+              class_level=1.0,
+              correlation=0.4,
+              on='logits',
+              axis='class',
+              center=True,
+              divisor='unbiased',
+              squared=True,
+              reduction='mean',
+              loss_weight=1.0):
     import math
     if on == 'sigmoid':
         zs = [[1 / (1 + math.exp(-v)) for v in row] for row in zs]
@@ -52,9 +62,9 @@ def slow_clkd(zs, zt, instance=0.5, class_level=1.0, correlation=0.4,
     cc = sq if squared else sq**0.5
     if reduction == 'mean':
         cc /= len(gs)**2
-    return loss_weight * (instance * slow_nmse(zs, zt) +
-                          class_level * slow_nmse(zs_t, zt_t) +
-                          correlation * cc)
+    return loss_weight * (
+        instance * slow_nmse(zs, zt) + class_level * slow_nmse(zs_t, zt_t) +
+        correlation * cc)
 
 
 def test_hand_worked_case():
@@ -79,9 +89,12 @@ def test_hand_worked_case():
 def test_random_against_slow_loops(opts):
     torch.manual_seed(0)
     zs, zt = torch.randn(5, 4) * 2, torch.randn(5, 4) * 2
-    keys = dict(axis='corr_axis', center='corr_center',
-                divisor='corr_divisor', squared='corr_squared',
-                reduction='corr_reduction')
+    keys = dict(
+        axis='corr_axis',
+        center='corr_center',
+        divisor='corr_divisor',
+        squared='corr_squared',
+        reduction='corr_reduction')
     cfg = {keys.get(k, k): v for k, v in opts.items()}
     loss = CLKDLoss(**cfg)(zs, zt)
     ref = slow_clkd(zs.tolist(), zt.tolist(), **opts)
@@ -108,8 +121,7 @@ def test_batch_of_one_keeps_only_the_instance_term():
     zt = torch.randn(1, 5)
     loss = CLKDLoss(loss_weight=2.0)(zs, zt)
     ref = 2.0 * 0.5 * slow_nmse(zs.tolist(), zt.tolist())
-    assert torch.isfinite(loss) and loss.item() == pytest.approx(ref,
-                                                                 rel=1e-6)
+    assert torch.isfinite(loss) and loss.item() == pytest.approx(ref, rel=1e-6)
     loss.backward()
     assert zs.grad.abs().sum() > 0
     # Batch terms only: 0, still attached to the student (DDP needs a graph).

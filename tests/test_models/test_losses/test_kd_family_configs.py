@@ -1,8 +1,8 @@
 """The KD-family configs: mmrazor's losses build from them and work here.
 
-Vanilla KD, FitNet and AT reuse mmrazor's losses, RKD wraps mmrazor's; these tests build them
-from the method configs and check them on multi-label-shaped inputs, and run
-one distillation step of every demo config of the family.
+Vanilla KD, FitNet and AT reuse mmrazor's losses, RKD wraps mmrazor's; these
+tests build them from the method configs and check them on multi-label-shaped
+inputs, and run one distillation step of every demo config of the family.
 """
 import math
 import os
@@ -12,14 +12,16 @@ import pytest
 import torch
 from mmengine.config import Config
 from mmpretrain.structures import DataSample
-
-import mmlkd  # noqa: F401
 from mmrazor.registry import MODELS
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(
-    osp.abspath(__file__)))))
-METHODS = ['kd', 'binary_kd', 'clkd', 'stkd', 'partial_softmax', 'fitnet',
-           'at', 'rkd', 'pkt']
+import mmlkd  # noqa: F401
+
+ROOT = osp.dirname(
+    osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+METHODS = [
+    'kd', 'binary_kd', 'clkd', 'stkd', 'partial_softmax', 'fitnet', 'at',
+    'rkd', 'pkt'
+]
 
 
 def load(method, name=None):
@@ -61,8 +63,10 @@ def test_fitnet_l2loss_and_connector_build_and_match_formula():
     assert mapped.shape == ft.shape
     s = mapped.flatten(1)
     t = ft.flatten(1)
+    # yapf: disable
     ref = ((s / s.norm(dim=1, keepdim=True) -
             t / t.norm(dim=1, keepdim=True))**2).sum() / 3
+    # yapf: enable
     # FitNet's weight 10, x0.1 on the demo (its demo_weight_scale).
     assert load('fitnet').demo_weight_scale == 0.1
     assert loss_fn(mapped, ft).item() == pytest.approx(
@@ -110,12 +114,13 @@ def test_demo_config_runs_one_step(method, name):
     model.train()
     g = torch.Generator().manual_seed(0)
     raw = dict(
-        inputs=[torch.randint(0, 256, (3, 32, 32), generator=g,
-                              dtype=torch.uint8) for _ in range(6)],
+        inputs=[
+            torch.randint(0, 256, (3, 32, 32), generator=g, dtype=torch.uint8)
+            for _ in range(6)
+        ],
         data_samples=[
             DataSample().set_gt_label(
-                torch.randperm(16, generator=g)[:3].tolist())
-            for _ in range(6)
+                torch.randperm(16, generator=g)[:3].tolist()) for _ in range(6)
         ])
     data = model.data_preprocessor(raw, training=True)
     losses = model(**data, mode='loss')

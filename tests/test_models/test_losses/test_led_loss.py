@@ -1,12 +1,13 @@
-"""LEDLoss against a slow per-set loop of the formula (docs/methods.md §1.3)."""
+"""LEDLoss against a slow per-set loop of the formula (docs/methods.md
+§1.3)."""
 import math
 
 import pytest
 import torch
+from mmrazor.registry import MODELS
 
 import mmlkd  # noqa: F401  (registers the losses)
 from mmlkd.models.losses import LEDLoss
-from mmrazor.registry import MODELS
 
 
 def _smooth_l1(x: torch.Tensor) -> torch.Tensor:
@@ -26,7 +27,8 @@ def _psi_loop(members_S, members_T, eps=1e-12):
                     d[a][b] = members[a].new_zeros(())
                 else:
                     ea, eb = members[a], members[b]
-                    sq = (ea * ea).sum() + (eb * eb).sum() - 2 * (ea * eb).sum()
+                    sq = (ea * ea).sum() + (eb *
+                                            eb).sum() - 2 * (ea * eb).sum()
                     d[a][b] = torch.sqrt(torch.clamp(sq, min=eps))
         pos = [d[a][b] for a in range(m) for b in range(m) if d[a][b] > 0]
         mean = sum(pos) / len(pos)
@@ -49,14 +51,14 @@ def led_loop(h_s, h_t, y, cd_weight=100.0, id_weight=1000.0):
     for c in range(C):
         idx = [i for i in range(B) if y[i, c] == 1]
         if len(idx) >= 2:
-            cd = cd + _psi_loop([h_s[i, c] for i in idx],
-                                [h_t[i, c] for i in idx])
+            cd = cd + _psi_loop([h_s[i, c]
+                                 for i in idx], [h_t[i, c] for i in idx])
     id_ = h_s.new_zeros(())
     for i in range(B):
         idx = [c for c in range(C) if y[i, c] == 1]
         if len(idx) >= 2:
-            id_ = id_ + _psi_loop([h_s[i, c] for c in idx],
-                                  [h_t[i, c] for c in idx])
+            id_ = id_ + _psi_loop([h_s[i, c]
+                                   for c in idx], [h_t[i, c] for c in idx])
     return cd_weight * cd + id_weight * id_
 
 
@@ -76,11 +78,9 @@ def _assert_close(a, b, rtol=1e-5):
 def test_sets_of_0_1_2_and_many():
     # Columns (CD sets): class 0 has 0 members, 1 has 1, 2 has 2, 3 has 5.
     # Rows (ID sets): image 0 has 3 members, image 1 has 2, images 2-4 have 1.
-    y = torch.tensor([[0, 1, 1, 1],
-                      [0, 0, 1, 1],
-                      [0, 0, 0, 1],
-                      [0, 0, 0, 1],
-                      [0, 0, 0, 1]], dtype=torch.float32)
+    y = torch.tensor(
+        [[0, 1, 1, 1], [0, 0, 1, 1], [0, 0, 0, 1], [0, 0, 0, 1], [0, 0, 0, 1]],
+        dtype=torch.float32)
     h_s, h_t, _ = _inputs(5, 4, 6, 0.5, seed=0)
     loss = LEDLoss()(h_s, h_t, y)
     ref = led_loop(h_s, h_t, y)
@@ -101,18 +101,18 @@ def test_random_against_loop(seed):
 
 def test_cd_and_id_parts_separately():
     h_s, h_t, y = _inputs(9, 6, 5, 0.5, seed=11)
-    _assert_close(LEDLoss(cd_weight=1, id_weight=0)(h_s, h_t, y),
-                  led_loop(h_s, h_t, y, 1, 0))
-    _assert_close(LEDLoss(cd_weight=0, id_weight=1)(h_s, h_t, y),
-                  led_loop(h_s, h_t, y, 0, 1))
+    _assert_close(
+        LEDLoss(cd_weight=1, id_weight=0)(h_s, h_t, y),
+        led_loop(h_s, h_t, y, 1, 0))
+    _assert_close(
+        LEDLoss(cd_weight=0, id_weight=1)(h_s, h_t, y),
+        led_loop(h_s, h_t, y, 0, 1))
 
 
 def test_sets_of_two_give_zero():
     # Every row and every column has exactly 2 or fewer members.
-    y = torch.tensor([[1, 1, 0, 0],
-                      [1, 0, 0, 1],
-                      [0, 1, 1, 0],
-                      [0, 0, 1, 1]], dtype=torch.float32)
+    y = torch.tensor([[1, 1, 0, 0], [1, 0, 0, 1], [0, 1, 1, 0], [0, 0, 1, 1]],
+                     dtype=torch.float32)
     h_s, h_t, _ = _inputs(4, 4, 3, 0.5, seed=2)
     assert float(LEDLoss()(h_s, h_t, y)) == 0.0
 
@@ -159,8 +159,9 @@ def test_half_precision_inputs_computed_in_float32():
     h_s, h_t, y = _inputs(6, 4, 8, 0.7, seed=7)
     loss = LEDLoss()(h_s.to(torch.bfloat16), h_t.to(torch.bfloat16), y)
     assert loss.dtype == torch.float32
-    ref = led_loop(h_s.to(torch.bfloat16).double(),
-                   h_t.to(torch.bfloat16).double(), y)
+    ref = led_loop(
+        h_s.to(torch.bfloat16).double(),
+        h_t.to(torch.bfloat16).double(), y)
     _assert_close(loss, ref, rtol=1e-3)
 
 
@@ -184,11 +185,13 @@ def test_batch_of_one_counts_its_id_set_only():
 
 def test_shape_mismatch_error_names_shapes():
     with pytest.raises(ValueError, match=r'\(2, 3, 4\).*\(2, 3, 5\)'):
-        LEDLoss()(torch.zeros(2, 3, 4), torch.zeros(2, 3, 5), torch.zeros(2, 3))
+        LEDLoss()(torch.zeros(2, 3, 4), torch.zeros(2, 3, 5),
+                  torch.zeros(2, 3))
     with pytest.raises(ValueError, match='3-D'):
         LEDLoss()(torch.zeros(2, 3), torch.zeros(2, 3), torch.zeros(2, 3))
     with pytest.raises(ValueError, match=r'target shape \(2, 4\)'):
-        LEDLoss()(torch.zeros(2, 3, 4), torch.zeros(2, 3, 4), torch.zeros(2, 4))
+        LEDLoss()(torch.zeros(2, 3, 4), torch.zeros(2, 3, 4),
+                  torch.zeros(2, 4))
 
 
 @pytest.mark.parametrize('bad', [0.5, -1.0, 2.0])
@@ -218,9 +221,11 @@ def _coco_like_targets(B, C, seed):
     """One class in about half the images, the others long-tailed (a
     geometric decay of frequencies, as COCO's sorted class frequencies)."""
     g = torch.Generator().manual_seed(seed)
-    freq = torch.cat([torch.tensor([0.55], dtype=torch.float64),
-                      torch.logspace(math.log10(0.3), math.log10(0.02), C - 1,
-                                     dtype=torch.float64)])
+    freq = torch.cat([
+        torch.tensor([0.55], dtype=torch.float64),
+        torch.logspace(
+            math.log10(0.3), math.log10(0.02), C - 1, dtype=torch.float64)
+    ])
     y = torch.rand(B, C, generator=g, dtype=torch.float64) < freq
     return y.float()
 
@@ -232,8 +237,8 @@ def test_coco_like_statistics_against_loop(seed):
     B, C, D = 40, 12, 6
     y = _coco_like_targets(B, C, seed)
     sizes = torch.cat([y.sum(0), y.sum(1)])
-    assert int(sizes.max()) >= 16 and int(((sizes >= 3) & (sizes <= 5))
-                                          .sum()) > 0
+    assert int(sizes.max()) >= 16 and int(
+        ((sizes >= 3) & (sizes <= 5)).sum()) > 0
     h_s, h_t, _ = _inputs(B, C, D, 0.5, seed)
     h_s1 = h_s.clone().requires_grad_(True)
     loss = LEDLoss()(h_s1, h_t, y)

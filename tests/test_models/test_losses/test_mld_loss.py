@@ -1,12 +1,13 @@
-"""MLDLoss against a slow loop over (image, class) cells (docs/methods.md §1.2)."""
+"""MLDLoss against a slow loop over (image, class) cells (docs/methods.md
+§1.2)."""
 import math
 
 import pytest
 import torch
+from mmrazor.registry import MODELS
 
 import mmlkd  # noqa: F401  (registers the losses)
 from mmlkd.models.losses import MLDLoss
-from mmrazor.registry import MODELS
 
 
 def mld_loop(z_s, z_t, tau=1.0, eps=1e-8):
@@ -55,8 +56,7 @@ def test_zero_when_equal():
 def test_temperature(tau):
     z_s, z_t = _logits(4, 6, seed=1)
     loss = MLDLoss(tau=tau)(z_s, z_t)
-    assert math.isclose(float(loss), mld_loop(z_s, z_t, tau=tau),
-                        rel_tol=1e-5)
+    assert math.isclose(float(loss), mld_loop(z_s, z_t, tau=tau), rel_tol=1e-5)
 
 
 @pytest.mark.parametrize('dtype', [torch.float64, torch.float32])
@@ -73,12 +73,16 @@ def test_clamping_of_saturated_logits(dtype):
 def test_reductions_and_loss_weight():
     z_s, z_t = _logits(4, 5, seed=2)
     batchmean = mld_loop(z_s, z_t)
-    assert math.isclose(float(MLDLoss(reduction='sum')(z_s, z_t)),
-                        batchmean * 4, rel_tol=1e-5)
-    assert math.isclose(float(MLDLoss(reduction='mean')(z_s, z_t)),
-                        batchmean / 5, rel_tol=1e-5)
-    assert math.isclose(float(MLDLoss(loss_weight=10.0)(z_s, z_t)),
-                        10 * batchmean, rel_tol=1e-5)
+    assert math.isclose(
+        float(MLDLoss(reduction='sum')(z_s, z_t)), batchmean * 4, rel_tol=1e-5)
+    assert math.isclose(
+        float(MLDLoss(reduction='mean')(z_s, z_t)),
+        batchmean / 5,
+        rel_tol=1e-5)
+    assert math.isclose(
+        float(MLDLoss(loss_weight=10.0)(z_s, z_t)),
+        10 * batchmean,
+        rel_tol=1e-5)
 
 
 def test_gradients_reach_student_only():

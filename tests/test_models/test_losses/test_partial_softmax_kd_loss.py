@@ -63,10 +63,8 @@ def test_rows_without_positives_or_negatives():
 
 
 def test_gradient_student_only_and_finite_at_extremes():
-    zs = torch.tensor([[1e3, -1e3, 0.0], [5.0, 5.0, 5.0]],
-                      requires_grad=True)
-    zt = torch.tensor([[-1e3, 1e3, 0.0], [1.0, 2.0, 3.0]],
-                      requires_grad=True)
+    zs = torch.tensor([[1e3, -1e3, 0.0], [5.0, 5.0, 5.0]], requires_grad=True)
+    zt = torch.tensor([[-1e3, 1e3, 0.0], [1.0, 2.0, 3.0]], requires_grad=True)
     y = torch.tensor([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0]])
     loss = PartialSoftmaxKDLoss()(zs, zt, y)
     loss.backward()

@@ -9,12 +9,14 @@ from mmlkd.models.losses import PKTLoss
 
 
 def slow_pkt(fs, ft, include_self=False, reduction='batchmean', eps=1e-7):
+
     def cond(f):
         b = len(f)
         norms = [math.sqrt(sum(v * v for v in row)) for row in f]
-        k = [[0.5 * (sum(a * c for a, c in zip(f[i], f[j])) /
-                     (norms[i] * norms[j]) + 1) for j in range(b)]
-             for i in range(b)]
+        k = [[
+            0.5 * (sum(a * c for a, c in zip(f[i], f[j])) /
+                   (norms[i] * norms[j]) + 1) for j in range(b)
+        ] for i in range(b)]
         out = []
         for i in range(b):
             js = [j for j in range(b) if include_self or j != i]
@@ -26,8 +28,11 @@ def slow_pkt(fs, ft, include_self=False, reduction='batchmean', eps=1e-7):
     total = sum(pt[i][j] * math.log((pt[i][j] + eps) / (ps[i][j] + eps))
                 for i in range(len(fs)) for j in pt[i])
     b = len(fs)
-    div = {'batchmean': b, 'sum': 1,
-           'mean': b * b if include_self else b * (b - 1)}[reduction]
+    div = {
+        'batchmean': b,
+        'sum': 1,
+        'mean': b * b if include_self else b * (b - 1)
+    }[reduction]
     return total / div
 
 
@@ -36,8 +41,9 @@ def slow_pkt(fs, ft, include_self=False, reduction='batchmean', eps=1e-7):
 def test_random_against_slow_loop(include_self, reduction):
     torch.manual_seed(0)
     fs, ft = torch.randn(5, 3), torch.randn(5, 8)  # widths may differ
-    loss = PKTLoss(include_self=include_self, reduction=reduction,
-                   loss_weight=3.0)(fs, ft)
+    loss = PKTLoss(
+        include_self=include_self, reduction=reduction, loss_weight=3.0)(fs,
+                                                                         ft)
     ref = 3.0 * slow_pkt(fs.tolist(), ft.tolist(), include_self, reduction)
     assert loss.item() == pytest.approx(ref, rel=1e-5)
 
@@ -88,8 +94,8 @@ def test_float64_stays_float64():
     ft = torch.randn(5, 3, dtype=torch.float64)
     loss = PKTLoss()(fs, ft)
     assert loss.dtype == torch.float64
-    assert loss.item() == pytest.approx(slow_pkt(fs.tolist(), ft.tolist()),
-                                        rel=1e-12)
+    assert loss.item() == pytest.approx(
+        slow_pkt(fs.tolist(), ft.tolist()), rel=1e-12)
 
 
 def test_errors():

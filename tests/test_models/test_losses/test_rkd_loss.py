@@ -3,10 +3,10 @@ import math
 
 import pytest
 import torch
+from mmrazor.registry import MODELS
 
 import mmlkd  # noqa: F401  (compat + registration)
 from mmlkd.models.losses import RKDLoss
-from mmrazor.registry import MODELS
 
 
 def _smooth_l1(x: float) -> float:
@@ -37,8 +37,9 @@ def slow_distance(fs, ft):
         return [[v / mu for v in row] for row in d]
 
     ps, pt = potentials(fs), potentials(ft)
-    return sum(_smooth_l1(ps[i][j] - pt[i][j]) for i in range(b)
-               for j in range(b)) / b**2
+    return sum(
+        _smooth_l1(ps[i][j] - pt[i][j]) for i in range(b)
+        for j in range(b)) / b**2
 
 
 def slow_angle(fs, ft):
@@ -51,8 +52,10 @@ def slow_angle(fs, ft):
         return [v / max(n, 1e-12) for v in e]
 
     def cos(f):
-        return [sum(x * y for x, y in zip(unit(f, i, j), unit(f, i, k)))
-                for i in range(b) for j in range(b) for k in range(b)]
+        return [
+            sum(x * y for x, y in zip(unit(f, i, j), unit(f, i, k)))
+            for i in range(b) for j in range(b) for k in range(b)
+        ]
 
     cs, ct = cos(fs), cos(ft)
     return sum(_smooth_l1(s - t) for s, t in zip(cs, ct)) / b**3
@@ -63,11 +66,12 @@ def test_against_slow_loops(weights):
     torch.manual_seed(0)
     fs = torch.randn(5, 3, dtype=torch.float64)
     ft = torch.randn(5, 6, dtype=torch.float64)  # widths may differ
-    loss = RKDLoss(distance_weight=weights[0], angle_weight=weights[1],
-                   loss_weight=0.5)(fs, ft)
+    loss = RKDLoss(
+        distance_weight=weights[0], angle_weight=weights[1],
+        loss_weight=0.5)(fs, ft)
     ns, nt = _normalise(fs.tolist()), _normalise(ft.tolist())
-    ref = 0.5 * (weights[0] * slow_distance(ns, nt) +
-                 weights[1] * slow_angle(ns, nt))
+    ref = 0.5 * (
+        weights[0] * slow_distance(ns, nt) + weights[1] * slow_angle(ns, nt))
     assert loss.item() == pytest.approx(ref, rel=1e-9)
 
 

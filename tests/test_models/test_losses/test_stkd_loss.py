@@ -76,18 +76,19 @@ def test_teacher_target_variant(mode):
     zs, zt = torch.randn(4, 3), torch.randn(4, 3)
     lam, perm = torch.tensor(0.3), torch.tensor([2, 0, 3, 1])
     tau = 2.0
-    loss = STKDLoss(tau=tau, mode=mode)(zs, zt, mix_lambda=lam,
-                                        mix_perm=perm)
+    loss = STKDLoss(tau=tau, mode=mode)(zs, zt, mix_lambda=lam, mix_perm=perm)
     zt_l = zt.tolist()
     if mode == 'multilabel':
-        pt = [[0.3 * sig(zt_l[i][c] / tau) +
-               0.7 * sig(zt_l[int(perm[i])][c] / tau) for c in range(3)]
-              for i in range(4)]
+        pt = [[
+            0.3 * sig(zt_l[i][c] / tau) +
+            0.7 * sig(zt_l[int(perm[i])][c] / tau) for c in range(3)
+        ] for i in range(4)]
         ref = slow_binary(zs.tolist(), None, tau, pt_rows=pt)
     else:
         rows = [softmax_row(r, tau) for r in zt_l]
-        pt = [[0.3 * rows[i][c] + 0.7 * rows[int(perm[i])][c]
-               for c in range(3)] for i in range(4)]
+        pt = [[
+            0.3 * rows[i][c] + 0.7 * rows[int(perm[i])][c] for c in range(3)
+        ] for i in range(4)]
         ref = slow_softmax(zs.tolist(), None, tau, pt_rows=pt)
     assert loss.item() == pytest.approx(ref, rel=1e-5)
     # lambda = 1 is the plain loss.
@@ -112,8 +113,8 @@ def test_gradient_matches_autograd_of_formula():
     tau = 2.0
     STKDLoss(tau=tau)(zs, zt).backward()
     # d/dz_s of T^2/B sum KL = T/B (sigma(z_s/T) - sigma(z_t/T)).
-    expected = tau / 3 * (torch.sigmoid(zs.detach() / tau) -
-                          torch.sigmoid(zt / tau))
+    expected = tau / 3 * (
+        torch.sigmoid(zs.detach() / tau) - torch.sigmoid(zt / tau))
     assert torch.allclose(zs.grad, expected, atol=1e-6)
 
 
@@ -143,8 +144,8 @@ def _slow_binary_f64(zs, zt, tau):
         for s, t in zip(row_s, row_t):
             lpt, l1pt = log_sig(t / tau), log_sig(-t / tau)
             lps, l1ps = log_sig(s / tau), log_sig(-s / tau)
-            total += math.exp(lpt) * (lpt - lps) + math.exp(l1pt) * (l1pt -
-                                                                     l1ps)
+            total += math.exp(lpt) * (lpt - lps) + math.exp(l1pt) * (
+                l1pt - l1ps)
     return tau**2 * total / len(zs)
 
 
@@ -178,8 +179,8 @@ def test_finite_value_and_gradient_at_30(dtype, mode, mixed):
         # Gradient T/B (sigma(z_s/T) - sigma(z_t/T)) in float64.
         expected = (torch.sigmoid(zs.detach().double()) -
                     torch.sigmoid(zt.double())) / 2
-        torch.testing.assert_close(zs.grad.double(), expected, rtol=1e-5,
-                                   atol=1e-7)
+        torch.testing.assert_close(
+            zs.grad.double(), expected, rtol=1e-5, atol=1e-7)
     if mixed:
         # Teacher-target variant against the probability-space formula in
         # float64, where 1 - p is still representable for |z| = 30.
@@ -187,8 +188,8 @@ def test_finite_value_and_gradient_at_30(dtype, mode, mixed):
         if mode == 'multilabel':
             # 1 - p from sigmoid(-z): 1 - sigmoid(30) loses digits.
             def mix(t):
-                return 0.25 * torch.sigmoid(t) + 0.75 * torch.sigmoid(
-                    t[[1, 0]])
+                return 0.25 * torch.sigmoid(t) + 0.75 * torch.sigmoid(t[[1, 0
+                                                                         ]])
 
             pt, qt = mix(t64), mix(-t64)
             kl = torch.xlogy(pt, pt) - pt * torch.sigmoid(z64).log() + \
@@ -197,8 +198,8 @@ def test_finite_value_and_gradient_at_30(dtype, mode, mixed):
             rows = torch.softmax(t64, 1)
             pt = 0.25 * rows + 0.75 * rows[[1, 0]]
             kl = torch.xlogy(pt, pt) - pt * torch.log_softmax(z64, 1)
-        assert loss.item() == pytest.approx(float(kl.sum() / 2), rel=1e-5,
-                                            abs=1e-9)
+        assert loss.item() == pytest.approx(
+            float(kl.sum() / 2), rel=1e-5, abs=1e-9)
 
 
 def test_mixture_at_lambda_zero_and_one():

@@ -7,13 +7,19 @@ from mmlkd.models.recorders import CAMInputsRecorder
 
 
 def _model():
-    model = MODELS.build(dict(
-        type='ImageClassifier',
-        backbone=dict(type='ResNet', depth=18, stem_channels=8,
-                      base_channels=8, out_indices=(2, 3)),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(type='MultiLabelLinearClsHead', num_classes=3,
-                  in_channels=64)))
+    model = MODELS.build(
+        dict(
+            type='ImageClassifier',
+            backbone=dict(
+                type='ResNet',
+                depth=18,
+                stem_channels=8,
+                base_channels=8,
+                out_indices=(2, 3)),
+            neck=dict(type='GlobalAveragePooling'),
+            head=dict(
+                type='MultiLabelLinearClsHead', num_classes=3,
+                in_channels=64)))
     return model.eval()
 
 
