@@ -4,9 +4,4 @@
 # pooling both to 2 x 2 and L2-normalising each (image, class) map, the
 # CAT-KD form. Student 4 x 4 maps, teacher 4 x 4: only the channel widths
 # differ, and CAMs have C = 16 channels on both sides.
-_base_ = [
-    '../_base_/distill/demo_linear.py',
-    '../_base_/distill/cams_distiller.py',
-]
-
-model = dict(distiller={{_base_.cams_distiller}})
+_base_ = ['../_base_/distill/demo_cams_linear.py']

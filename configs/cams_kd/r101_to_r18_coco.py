@@ -3,9 +3,4 @@
 # 80 channels on both sides) are pooled to 2 x 2, L2-normalised per (image,
 # class) and matched with MSE (the CAT-KD form).
 #   bash tools/dist_train.sh configs/cams_kd/r101_to_r18_coco.py 8
-_base_ = [
-    '../_base_/distill/r101_r18_linear_coco.py',
-    '../_base_/distill/cams_distiller.py',
-]
-
-model = dict(distiller={{_base_.cams_distiller}})
+_base_ = ['../_base_/distill/cams_r101_r18_linear_coco.py']

@@ -9,12 +9,4 @@
 # or on 2 CPU processes (32 images each, the same global batch):
 #   bash tools/dist_train.sh configs/l2d/demo_l2d.py 2
 # Baseline: configs/demo/student_mldecoder.py.
-_base_ = [
-    '../_base_/distill/demo_mldecoder.py',
-    '../_base_/distill/l2d_distiller.py',
-]
-
-model = dict(distiller={{_base_.l2d_demo_distiller}})
-# LED's scale on the paper's weight, defined with the loss block
-# (tools/benchmark/weight_sweep.py reads it).
-demo_weight_scale = dict(loss_led={{_base_.l2d_demo_led_scale}})
+_base_ = ['../_base_/distill/demo_l2d_mldecoder.py']

@@ -1,4 +1,7 @@
 # Demo ablation: LED with its instance-aware part only (ID; no CD, no MLD).
-_base_ = ['./demo_l2d_led_only.py']
+_base_ = ['../_base_/distill/demo_l2d_mldecoder.py']
 
-model = dict(distiller=dict(distill_losses=dict(loss_led=dict(cd_weight=0.0))))
+model = dict(
+    distiller=dict(
+        distill_losses=dict(
+            loss_mld=dict(loss_weight=0.0), loss_led=dict(cd_weight=0.0))))

@@ -1,5 +1,5 @@
 # Demo ablation: L2D without LED (logits distillation only).
-_base_ = ['./demo_l2d.py']
+_base_ = ['../_base_/distill/demo_l2d_mldecoder.py']
 
 model = dict(
     distiller=dict(

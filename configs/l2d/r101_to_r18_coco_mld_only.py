@@ -1,5 +1,8 @@
 # Ablation: L2D without LED (logits distillation only).
-_base_ = ['./r101_to_r18_coco.py']
+_base_ = [
+    '../_base_/datasets/coco_224_l2d.py',
+    '../_base_/distill/l2d_r101_r18_mldecoder.py',
+]
 
 model = dict(
     distiller=dict(

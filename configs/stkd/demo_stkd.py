@@ -1,8 +1,3 @@
 # STKD on the embedded demo data: mixup on the distillation batch, per-class
 # sigmoid KD with T = 4 (_base_/distill/stkd_distiller.py).
-_base_ = [
-    '../_base_/distill/demo_linear.py',
-    '../_base_/distill/stkd_distiller.py',
-]
-
-model = {{_base_.stkd_model}}
+_base_ = ['../_base_/distill/demo_stkd_linear.py']

@@ -2,7 +2,7 @@
 # batch and its target is lambda * p_t(x) + (1 - lambda) * p_t(x[perm]);
 # lambda and perm reach STKDLoss through a MethodOutputs recorder on
 # STKDDistill.mixup_params.
-_base_ = ['./demo_stkd.py']
+_base_ = ['../_base_/distill/demo_stkd_linear.py']
 
 model = dict(
     teacher_input='clean',
