@@ -17,7 +17,6 @@ Finished runs are reused unless `--force` is given.
 import argparse
 import os
 import os.path as osp
-import pickle
 import subprocess
 import sys
 import threading
@@ -27,13 +26,15 @@ from typing import Dict, List, Optional
 
 ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 sys.path.insert(0, ROOT)
+sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
 
 # Method name -> (config, row label); all run by default. Each config inherits
 # configs/_base_/distill/demo_linear.py or its own demo teacher setup.
-METHODS = {
-    'cams_kd': ('configs/cams_kd/demo_cams_kd.py', 'distilled: CAM-KD'),
-    'mld': ('configs/demo/mld.py', 'distilled: MLD (L2D logits)'),
-}
+# RUNS: the teacher and the student alone they share. From methods.py's
+# table (read from the metafiles).
+from methods import DEMO_METHODS as METHODS  # noqa: E402
+from methods import DEMO_RUNS as RUNS  # noqa: E402
+
 LOG_EVERY = 'default_hooks.logger.interval=20'
 # The teacher trains on one process; every student (alone or distilled) on
 # NPROC gloo processes. tools/train.py splits the configs' global batch (64)
@@ -107,6 +108,7 @@ def score(config: str, ckpt: str, work_dir: str) -> Dict[str, float]:
     import numpy as np
 
     from mmlkd.evaluation import average_precision, multilabel_f1_scores
+    from mmlkd.utils.prediction_dump import load_prediction_dump
     out = osp.join(work_dir, 'test_preds.pkl')
     env = dict(os.environ, PYTHONPATH=ROOT, OMP_NUM_THREADS='1')
     subprocess.run([
@@ -118,8 +120,7 @@ def score(config: str, ckpt: str, work_dir: str) -> Dict[str, float]:
                    check=True,
                    stdout=subprocess.DEVNULL,
                    stderr=subprocess.DEVNULL)
-    with open(out, 'rb') as f:
-        preds = pickle.load(f)
+    preds = load_prediction_dump(out)
     scores = np.stack([p['pred_score'].numpy() for p in preds])
     targets = np.stack([p['gt_score'].numpy() for p in preds])
     ap = average_precision(scores, targets)
@@ -158,11 +159,7 @@ def main() -> None:
     os.makedirs(work, exist_ok=True)
     start = time.time()
 
-    runs = {
-        'teacher': ('configs/demo/teacher.py', 'teacher'),
-        'student_alone':
-        ('configs/demo/student_alone.py', 'student trained alone')
-    }
+    runs = dict(RUNS)
     runs.update({m: METHODS[m] for m in args.methods})
 
     def todo(names: List[str]) -> List[str]:

@@ -47,13 +47,7 @@ sys.path.insert(0, osp.join(ROOT, 'tools', 'benchmark'))
 
 import bench_pipeline
 import distill_overhead
-
-LABELS = dict(
-    l2d='L2D (MLD + LED)',
-    mld='MLD',
-    cams_kd='CAM-KD',
-    clkd='CLKD',
-    kd='vanilla KD')
+from methods import COCO_LABELS as LABELS
 
 
 def run_tests(cuda: bool, timeout: int) -> Dict:

@@ -7,7 +7,7 @@ no number in a method README or metafile is typed by hand.
 Reads ``results.json`` (written by ``tools/benchmark/quality.py``, i.e.
 ``make quality``) and rewrites, under ``<root>/configs/``:
 
-* every method ``README.md``: the "Results and models" table gets the
+* every method ``README.md``: in the "Results and models" table, with the
   columns ``| data | teacher | student | config | mAP | paired gain vs alone
   [95 % CI] | teacher mAP | student alone mAP | notes |``. A DemoShapes row
   is matched to its benchmark row by the config link of its config cell
@@ -16,9 +16,8 @@ Reads ``results.json`` (written by ``tools/benchmark/quality.py``, i.e.
   ``+g ± s [+low, +high]`` plus `` (significant)`` when the 95 % interval
   excludes 0 (``+g (1 pair: no interval)`` for one pair); teacher and
   student-alone cells come from the method's teacher and baseline rows. A
-  DemoShapes config that the run did not cover reads ``not in this run``;
-  COCO / VOC / NUS-WIDE rows get ``needs GPU run`` in the gain column. Notes
-  and prose are left alone.
+  DemoShapes config that the run did not cover reads ``not in this run``.
+  Other rows (COCO / VOC / NUS-WIDE), notes and prose are left alone.
 * every ``metafile.yml``: for a model whose ``Config`` is in the results,
   ``Results[0].Metrics`` (``mAP``, ``mAP std`` when more than one seed,
   ``paired mAP gain``, ``paired mAP gain 95% CI`` as ``[low, high]`` when
@@ -43,15 +42,11 @@ import yaml
 
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
-from quality import ALL_METHODS, BASELINES, TEACHERS
+from methods import ALL_METHODS, BASELINES, TEACHERS
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DEFAULT_RESULTS = 'work_dirs/quality/results.json'
 
-OLD_HEADER = [
-    'data', 'teacher', 'student', 'config', 'mAP', 'teacher mAP',
-    'student alone mAP', 'notes'
-]
 NEW_HEADER = [
     'data', 'teacher', 'student', 'config', 'mAP',
     'paired gain vs alone [95 % CI]', 'teacher mAP', 'student alone mAP',
@@ -59,7 +54,6 @@ NEW_HEADER = [
 ]
 GAIN_COL = NEW_HEADER.index('paired gain vs alone [95 % CI]')
 NOT_IN_RUN = 'not in this run'
-NEEDS_GPU = 'needs GPU run'
 LINK = re.compile(r'\[[^\]]*\]\(([^)\s]+)\)')
 
 
@@ -176,7 +170,7 @@ def publish_readme(text: str, readme: str, root: str, lookup: Lookup) -> str:
             out.append(line)
             continue
         cells = split_row(line)
-        if cells in (OLD_HEADER, NEW_HEADER):
+        if cells == NEW_HEADER:
             layout = cells
             out.append(join_row(NEW_HEADER))
             continue
@@ -190,8 +184,6 @@ def publish_readme(text: str, readme: str, root: str, lookup: Lookup) -> str:
             raise PublishError(
                 f'{readme}:{no}: {len(cells)} cells, the table has '
                 f'{len(layout)} columns')
-        if layout == OLD_HEADER:
-            cells.insert(GAIN_COL, NEEDS_GPU)
         if cells[0] == 'DemoShapes':
             cells = demo_row(cells, readme, no, root, lookup)
         out.append(join_row(cells))
@@ -219,8 +211,6 @@ def demo_row(cells: List[str], readme: str, no: int, root: str,
         cells[col['teacher mAP']] = fmt_map(teacher)
     if baseline is not None:
         cells[col['student alone mAP']] = fmt_map(baseline)
-    # The demo student is the width-8 ResNet-18 (teacher: width 16).
-    cells[col['student']] = re.sub(r'\bw4\b', 'w8', cells[col['student']])
     return cells
 
 

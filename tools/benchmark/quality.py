@@ -49,88 +49,10 @@ sys.path.insert(0, ROOT)
 sys.path.insert(0, osp.join(ROOT, 'tools'))
 sys.path.insert(0, osp.dirname(osp.abspath(__file__)))
 
+# The method table (read from the metafiles) is methods.py's.
+from methods import ALL_METHODS, BASELINES, METHODS, TEACHERS
 from paired_stats import PairedGain, paired_differences, paired_gain
 
-
-class Method(NamedTuple):
-    config: str
-    label: str
-    baseline: str  # key of BASELINES
-    teacher: str  # key of TEACHERS
-
-
-TEACHERS = {
-    'teacher': ('configs/demo/teacher.py', 'teacher (linear head)'),
-    'teacher_mldecoder':
-    ('configs/demo/teacher_mldecoder.py', 'teacher (ML-Decoder)'),
-}
-BASELINES = {
-    'student_alone':
-    ('configs/demo/student_alone.py', 'student alone (linear head)'),
-    'student_mldecoder':
-    ('configs/demo/student_mldecoder.py', 'student alone (ML-Decoder)'),
-}
-METHODS = {
-    'l2d':
-    Method('configs/l2d/demo_l2d.py', 'L2D (MLD + LED)', 'student_mldecoder',
-           'teacher_mldecoder'),
-    'l2d_mld_only':
-    Method('configs/l2d/demo_l2d_mld_only.py',
-           'L2D ablation: MLD only (ML-Decoder)', 'student_mldecoder',
-           'teacher_mldecoder'),
-    'mld':
-    Method('configs/demo/mld.py', 'MLD only', 'student_alone', 'teacher'),
-    'cams_kd':
-    Method('configs/cams_kd/demo_cams_kd.py', 'CAM-KD', 'student_alone',
-           'teacher'),
-    'clkd':
-    Method('configs/clkd/demo_clkd.py', 'CLKD', 'student_alone', 'teacher'),
-    'stkd':
-    Method('configs/stkd/demo_stkd.py', 'STKD', 'student_alone', 'teacher'),
-    'kd':
-    Method('configs/kd/demo_kd.py', 'vanilla KD', 'student_alone', 'teacher'),
-    'binary_kd':
-    Method('configs/binary_kd/demo_binary_kd.py', 'binary KD', 'student_alone',
-           'teacher'),
-    'partial_softmax':
-    Method('configs/partial_softmax/demo_partial_softmax.py',
-           'partial softmax', 'student_alone', 'teacher'),
-    'fitnet':
-    Method('configs/fitnet/demo_fitnet.py', 'FitNet', 'student_alone',
-           'teacher'),
-    'pkt':
-    Method('configs/pkt/demo_pkt.py', 'PKT', 'student_alone', 'teacher'),
-}
-# Not in the default list; may be asked for by name.
-EXTRA_METHODS = {
-    # mmlkd's extension of L2D to linear heads, not a paper's method.
-    'l2d_linear':
-    Method('configs/l2d/demo_l2d_linear.py', 'L2D on linear heads (MLD + LED)',
-           'student_alone', 'teacher'),
-    'l2d_led_only':
-    Method('configs/l2d/demo_l2d_led_only.py',
-           'L2D ablation: LED only (ML-Decoder)', 'student_mldecoder',
-           'teacher_mldecoder'),
-    'l2d_cd_only':
-    Method('configs/l2d/demo_l2d_cd_only.py',
-           'L2D ablation: CD only (ML-Decoder)', 'student_mldecoder',
-           'teacher_mldecoder'),
-    'l2d_id_only':
-    Method('configs/l2d/demo_l2d_id_only.py',
-           'L2D ablation: ID only (ML-Decoder)', 'student_mldecoder',
-           'teacher_mldecoder'),
-    'stkd_teacher_target':
-    Method('configs/stkd/demo_stkd_teacher_target.py',
-           'STKD, teacher-target variant', 'student_alone', 'teacher'),
-    'cams_mld':
-    Method('configs/cams_kd/demo_cams_mld.py', 'CAM-KD + MLD', 'student_alone',
-           'teacher'),
-    'at':
-    Method('configs/at/demo_at.py', 'AT', 'student_alone', 'teacher'),
-    'rkd':
-    Method('configs/rkd/demo_rkd.py', 'RKD', 'student_alone', 'teacher'),
-}
-ALL_METHODS = {**METHODS, **EXTRA_METHODS}
 METRICS = ('mAP', 'CF1', 'OF1')
 TEACHER_SEED = 0
 DEFAULT_SEEDS = [0, 1, 2, 3, 4]
