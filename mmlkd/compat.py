@@ -12,7 +12,6 @@ by ``tools/train.py`` before a config is parsed.
 Pinned versions: torch 2.14, mmengine 0.10.7, mmpretrain 1.2.0, mmrazor 1.0.0
 (see ``requirements/constraints.txt``).
 """
-import argparse
 import importlib
 import importlib.metadata
 import importlib.util
@@ -336,17 +335,6 @@ def register_mmlkd_config_prefix() -> bool:
         return False
     MODULE2PACKAGE['mmlkd'] = 'mmlkd'
     return True
-
-
-def add_local_rank_argument(parser: argparse.ArgumentParser) -> None:
-    """Accept both ``--local-rank`` and ``--local_rank``.
-
-    Upstream problem: ``torchrun`` / ``torch.distributed.launch`` (torch >= 2)
-    pass ``--local-rank`` while OpenMMLab tools were written for
-    ``--local_rank``. Both spellings land in ``args.local_rank``.
-    """
-    parser.add_argument(
-        '--local_rank', '--local-rank', type=int, default=0, dest='local_rank')
 
 
 class LossMappingError(ValueError):

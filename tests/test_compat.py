@@ -1,5 +1,4 @@
 """Each compatibility fix of mmlkd.compat, tested on the pinned stack."""
-import argparse
 import io
 import os.path as osp
 
@@ -92,14 +91,6 @@ def test_mmpretrain_config_bases_resolve_without_pkg_resources():
     cfg = Config.fromfile(
         osp.join(osp.dirname(__file__), '..', 'configs', 'demo', 'teacher.py'))
     assert cfg.default_scope == 'mmpretrain'  # from the mmpretrain:: base
-
-
-@pytest.mark.parametrize('flag', ['--local-rank', '--local_rank'])
-def test_local_rank_both_spellings(flag):
-    parser = argparse.ArgumentParser()
-    compat.add_local_rank_argument(parser)
-    assert parser.parse_args([flag, '3']).local_rank == 3
-    assert parser.parse_args([f'{flag}=1']).local_rank == 1
 
 
 # --- each fix is applied only where the installed versions need it --------

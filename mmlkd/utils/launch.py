@@ -12,8 +12,18 @@ import torch.distributed as dist
 from mmengine.config import Config, DictAction
 
 
+def add_local_rank_argument(parser: argparse.ArgumentParser) -> None:
+    """Accept both ``--local-rank`` and ``--local_rank``.
+
+    Upstream problem: ``torchrun`` / ``torch.distributed.launch`` (torch >= 2)
+    pass ``--local-rank`` while OpenMMLab tools were written for
+    ``--local_rank``. Both spellings land in ``args.local_rank``.
+    """
+    parser.add_argument(
+        '--local_rank', '--local-rank', type=int, default=0, dest='local_rank')
+
+
 def add_common_args(parser: argparse.ArgumentParser) -> None:
-    from mmlkd.compat import add_local_rank_argument
     parser.add_argument('--work-dir', help='folder for logs and checkpoints')
     parser.add_argument(
         '--cfg-options',

@@ -1,4 +1,6 @@
-"""Workers end with their launcher; collectives time out instead of hanging."""
+"""Workers end with their launcher; collectives time out instead of hanging;
+both spellings of the launcher's local-rank flag are accepted."""
+import argparse
 import datetime
 import os
 import signal
@@ -9,7 +11,7 @@ import time
 import pytest
 from mmengine.config import Config
 
-from mmlkd.utils.launch import dist_timeout
+from mmlkd.utils.launch import add_local_rank_argument, dist_timeout
 from mmlkd_testing import ROOT
 
 # A "launcher" that starts a worker and then waits forever; the worker ties
@@ -78,3 +80,11 @@ def test_collective_timeout_is_the_configs():
         cfg.env_cfg.dist_cfg.timeout = bad
         with pytest.raises(ValueError, match='env_cfg.dist_cfg.timeout'):
             dist_timeout(cfg)
+
+
+@pytest.mark.parametrize('flag', ['--local-rank', '--local_rank'])
+def test_local_rank_both_spellings(flag):
+    parser = argparse.ArgumentParser()
+    add_local_rank_argument(parser)
+    assert parser.parse_args([flag, '3']).local_rank == 3
+    assert parser.parse_args([f'{flag}=1']).local_rank == 1
