@@ -5,10 +5,7 @@ from mmengine.config import Config
 
 import mmlkd  # noqa: F401
 from mmlkd.utils.config_checks import ConfigError
-from mmlkd.utils.recipe import (CPU_SYNC_BN_WRAPPER, apply_recipe,
-                                build_recipe_card, launch_world_size,
-                                prepare_launch, resolve_batch,
-                                sync_bn_without_cuda)
+from mmlkd.utils.recipe import apply_recipe, build_recipe_card, resolve_batch
 from mmlkd_testing import ROOT
 
 L2D_COCO = f'{ROOT}/configs/l2d/r101_to_r18_coco.py'
@@ -122,56 +119,6 @@ def test_per_process_batch_without_auto_scale_says_the_lr_is_not_scaled():
     assert cfg.param_scheduler[0].eta_max == pytest.approx(1e-4)
     assert 'NOT scaled from batch 64 to 512' in build_recipe_card(cfg,
                                                                   plan).text()
-
-
-def test_launch_world_size_reads_the_launcher_environment():
-    assert launch_world_size('none', {}) == 1
-    assert launch_world_size('pytorch', {'WORLD_SIZE': '8'}) == 8
-    assert launch_world_size('slurm', {'SLURM_NTASKS': '2'}) == 2
-    with pytest.raises(ConfigError, match='WORLD_SIZE should hold'):
-        launch_world_size('pytorch', {})
-
-
-# --- point 2: SyncBN on GPU recipes, all-reduced over gloo on the CPU ------
-
-
-def test_sync_bn_without_cuda_becomes_the_cpu_sync_bn_wrapper():
-    cfg = _cfg()
-    assert cfg.sync_bn == 'torch'
-    # With CUDA, mmengine's own conversion (torch.nn.SyncBatchNorm) stays.
-    assert sync_bn_without_cuda(cfg, cuda_available=True, world_size=2) is None
-    assert cfg.sync_bn == 'torch' and 'model_wrapper_cfg' not in cfg
-    # CPU, one process: nothing to synchronise, the key goes.
-    one = _cfg()
-    assert 'idle' in sync_bn_without_cuda(one, False, world_size=1)
-    assert 'sync_bn' not in one and 'model_wrapper_cfg' not in one
-    # CPU, two processes: mmlkd's wrapper, other wrapper settings kept.
-    cfg.model_wrapper_cfg = dict(find_unused_parameters=True)
-    note = sync_bn_without_cuda(cfg, cuda_available=False, world_size=2)
-    assert 'sync_bn' not in cfg and 'CPUSyncBatchNorm' in note
-    assert cfg.model_wrapper_cfg == dict(
-        type='CPUSyncBNDistributedDataParallel', find_unused_parameters=True)
-    # A wrapper of another kind cannot carry it: a clear error, not a
-    # silent per-process BatchNorm.
-    other = _cfg()
-    other.model_wrapper_cfg = dict(type='MMFullyShardedDataParallel')
-    with pytest.raises(
-            ConfigError, match='MMFullyShardedDataParallel.*remove'):
-        sync_bn_without_cuda(other, cuda_available=False, world_size=2)
-
-
-def test_prepare_launch_sets_the_batch_and_adds_the_card_hook(monkeypatch):
-    monkeypatch.setenv('WORLD_SIZE', '2')
-    cfg = _cfg()
-    cfg.launcher = 'pytorch'
-    plan = prepare_launch(cfg, cuda_available=False)
-    assert cfg.train_dataloader.batch_size == plan.per_process == 32
-    hook = cfg.custom_hooks[-1]
-    assert hook['type'] == 'RecipeCardHook'
-    assert 'all-reduced over the 2 gloo processes' in hook['notes'][0]
-    assert cfg.model_wrapper_cfg['type'] == CPU_SYNC_BN_WRAPPER
-    card = build_recipe_card(cfg, plan, 'l2d', notes=hook['notes'])
-    assert 'SyncBN' in '\n'.join(card.lines())
 
 
 # --- point 4: the recipe card equals the paper's recipe ---------------------

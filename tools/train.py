@@ -105,7 +105,7 @@ def main(argv=None) -> None:
     from mmlkd.utils import check_config
     check_config(cfg, allow_random_teacher=args.random_teacher)
     # Per-process batch from global_batch_size, the recipe card hook.
-    from mmlkd.utils.recipe import prepare_launch
+    from mmlkd.utils.launch import prepare_launch
     prepare_launch(cfg)
 
     setup_cpu_distributed(cfg)

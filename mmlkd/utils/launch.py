@@ -1,15 +1,21 @@
-"""Shared set-up of tools/train.py and tools/test.py."""
+"""Launch policy, shared by tools/train.py and tools/test.py: command-line
+arguments, the world size of a launch, the CPU stand-ins for what needs a GPU
+(gloo process group, SyncBN), workers tied to their launcher, and the
+recipe applied before the Runner is built."""
 import argparse
 import ctypes
 import datetime
 import os
 import signal
 import sys
-from typing import Optional
+from typing import Mapping, Optional
 
 import torch
 import torch.distributed as dist
 from mmengine.config import Config, DictAction
+
+from .errors import ConfigError
+from .recipe import CPU_SYNC_BN_WRAPPER, BatchPlan, apply_recipe
 
 
 def add_local_rank_argument(parser: argparse.ArgumentParser) -> None:
@@ -157,3 +163,98 @@ def build_runner(cfg: Config, config_path: str):
         if 'registry' in str(msg):
             raise KeyError(f'{config_path}: {msg}') from e
         raise
+
+
+# Environment variables that hold the world size, per launcher (the ones
+# mmengine.dist.init_dist reads for the same launchers).
+_WORLD_SIZE_ENV = {
+    'pytorch': 'WORLD_SIZE',
+    'slurm': 'SLURM_NTASKS',
+    'mpi': 'OMPI_COMM_WORLD_SIZE',
+}
+
+
+def launch_world_size(launcher: str,
+                      environ: Optional[Mapping[str, str]] = None) -> int:
+    """Number of training processes of this launch, before any is started.
+
+    The per-process batch must be known when the Runner is built, before the
+    process group exists, so it is read from the launcher's environment.
+    """
+    environ = os.environ if environ is None else environ
+    if launcher in (None, 'none'):
+        return 1
+    if launcher not in _WORLD_SIZE_ENV:
+        raise ConfigError(f'unknown launcher {launcher!r}; expected one of '
+                          f'none, {", ".join(_WORLD_SIZE_ENV)}')
+    var = _WORLD_SIZE_ENV[launcher]
+    value = environ.get(var)
+    if value is None or not value.isdigit() or int(value) < 1:
+        raise ConfigError(
+            f'--launcher {launcher}: the environment variable {var} should '
+            f'hold the number of processes, got {value!r}; start the run '
+            'with tools/dist_train.sh (torchrun) or the matching launcher')
+    return int(value)
+
+
+def sync_bn_without_cuda(cfg: Config, cuda_available: bool,
+                         world_size: int) -> Optional[str]:
+    """Keep ``sync_bn``'s meaning where no GPU is visible; returns a note.
+
+    ``torch.nn.SyncBatchNorm`` refuses CPU tensors, and mmengine converts the
+    model whenever training is distributed (gloo on CPU included). On the CPU
+    the key is therefore removed, and a launch of several processes wraps
+    the model in :class:`~mmlkd.engine.CPUSyncBNDistributedDataParallel`
+    instead: its BatchNorm layers all-reduce their statistics over gloo, so
+    the processes train what one process holding the global batch trains.
+    """
+    if cuda_available or cfg.get('sync_bn') is None:
+        return None
+    mode = cfg.pop('sync_bn')
+    if world_size <= 1:
+        return (f'sync_bn={mode!r} idle: one process already normalises '
+                'over the whole batch')
+    from mmengine.model import MMDistributedDataParallel
+    from mmengine.registry import MODEL_WRAPPERS
+    wrapper = dict(cfg.get('model_wrapper_cfg') or {})
+    wtype = wrapper.get('type', 'MMDistributedDataParallel')
+    # Only plain DDP can become the CPU SyncBN wrapper; any other wrapper
+    # would lose what it adds. (The wrapper is looked up by its registered
+    # name: importing mmlkd.engine here would close an import circle.)
+    if MODEL_WRAPPERS.get(wtype) not in (
+            MMDistributedDataParallel,
+            MODEL_WRAPPERS.get(CPU_SYNC_BN_WRAPPER)):
+        raise ConfigError(
+            f'sync_bn={mode!r} on {world_size} CPU processes needs '
+            f'{CPU_SYNC_BN_WRAPPER} (torch.nn.SyncBatchNorm needs GPU '
+            f'tensors), but model_wrapper_cfg.type is {wtype!r}: remove '
+            'one of the two')
+    wrapper['type'] = CPU_SYNC_BN_WRAPPER
+    cfg.model_wrapper_cfg = wrapper
+    return (f'sync_bn={mode!r} on the CPU: BatchNorm statistics all-reduced '
+            f'over the {world_size} gloo processes (CPUSyncBatchNorm), as '
+            'torch.nn.SyncBatchNorm needs GPU tensors')
+
+
+def prepare_launch(cfg: Config,
+                   cuda_available: Optional[bool] = None) -> BatchPlan:
+    """What ``tools/train.py`` does with the recipe before building the Runner.
+
+    Derives the per-process batch for ``cfg.launcher``'s world size (see
+    :func:`apply_recipe`), replaces ``sync_bn`` on machines without CUDA
+    (:func:`sync_bn_without_cuda`) and
+    adds :class:`~mmlkd.engine.RecipeCardHook`, which logs the card (with
+    those changes as notes) before the first iteration.
+    """
+    if cuda_available is None:
+        import torch
+        cuda_available = torch.cuda.is_available()
+    plan = apply_recipe(cfg, launch_world_size(cfg.get('launcher', 'none')))
+    notes = []
+    note = sync_bn_without_cuda(cfg, cuda_available, plan.world_size)
+    if note:
+        notes.append(note)
+    hooks = list(cfg.get('custom_hooks') or [])
+    hooks.append(dict(type='RecipeCardHook', notes=notes))
+    cfg.custom_hooks = hooks
+    return plan

@@ -1,5 +1,7 @@
-"""Workers end with their launcher; collectives time out instead of hanging;
-both spellings of the launcher's local-rank flag are accepted."""
+"""Launch policy (mmlkd.utils.launch): workers end with their launcher,
+collectives time out instead of hanging, both spellings of the local-rank
+flag, the world size from the launcher, SyncBN on CPU processes and the
+recipe applied at launch."""
 import argparse
 import datetime
 import os
@@ -11,7 +13,11 @@ import time
 import pytest
 from mmengine.config import Config
 
-from mmlkd.utils.launch import add_local_rank_argument, dist_timeout
+from mmlkd.utils.errors import ConfigError
+from mmlkd.utils.launch import (add_local_rank_argument, dist_timeout,
+                                launch_world_size, prepare_launch,
+                                sync_bn_without_cuda)
+from mmlkd.utils.recipe import CPU_SYNC_BN_WRAPPER, build_recipe_card
 from mmlkd_testing import ROOT
 
 # A "launcher" that starts a worker and then waits forever; the worker ties
@@ -88,3 +94,60 @@ def test_local_rank_both_spellings(flag):
     add_local_rank_argument(parser)
     assert parser.parse_args([flag, '3']).local_rank == 3
     assert parser.parse_args([f'{flag}=1']).local_rank == 1
+
+
+L2D_COCO = f'{ROOT}/configs/l2d/r101_to_r18_coco.py'
+
+
+def _cfg(path: str = L2D_COCO) -> Config:
+    return Config.fromfile(path)
+
+
+def test_launch_world_size_reads_the_launcher_environment():
+    assert launch_world_size('none', {}) == 1
+    assert launch_world_size('pytorch', {'WORLD_SIZE': '8'}) == 8
+    assert launch_world_size('slurm', {'SLURM_NTASKS': '2'}) == 2
+    with pytest.raises(ConfigError, match='WORLD_SIZE should hold'):
+        launch_world_size('pytorch', {})
+
+
+# --- point 2: SyncBN on GPU recipes, all-reduced over gloo on the CPU ------
+
+
+def test_sync_bn_without_cuda_becomes_the_cpu_sync_bn_wrapper():
+    cfg = _cfg()
+    assert cfg.sync_bn == 'torch'
+    # With CUDA, mmengine's own conversion (torch.nn.SyncBatchNorm) stays.
+    assert sync_bn_without_cuda(cfg, cuda_available=True, world_size=2) is None
+    assert cfg.sync_bn == 'torch' and 'model_wrapper_cfg' not in cfg
+    # CPU, one process: nothing to synchronise, the key goes.
+    one = _cfg()
+    assert 'idle' in sync_bn_without_cuda(one, False, world_size=1)
+    assert 'sync_bn' not in one and 'model_wrapper_cfg' not in one
+    # CPU, two processes: mmlkd's wrapper, other wrapper settings kept.
+    cfg.model_wrapper_cfg = dict(find_unused_parameters=True)
+    note = sync_bn_without_cuda(cfg, cuda_available=False, world_size=2)
+    assert 'sync_bn' not in cfg and 'CPUSyncBatchNorm' in note
+    assert cfg.model_wrapper_cfg == dict(
+        type='CPUSyncBNDistributedDataParallel', find_unused_parameters=True)
+    # A wrapper of another kind cannot carry it: a clear error, not a
+    # silent per-process BatchNorm.
+    other = _cfg()
+    other.model_wrapper_cfg = dict(type='MMFullyShardedDataParallel')
+    with pytest.raises(
+            ConfigError, match='MMFullyShardedDataParallel.*remove'):
+        sync_bn_without_cuda(other, cuda_available=False, world_size=2)
+
+
+def test_prepare_launch_sets_the_batch_and_adds_the_card_hook(monkeypatch):
+    monkeypatch.setenv('WORLD_SIZE', '2')
+    cfg = _cfg()
+    cfg.launcher = 'pytorch'
+    plan = prepare_launch(cfg, cuda_available=False)
+    assert cfg.train_dataloader.batch_size == plan.per_process == 32
+    hook = cfg.custom_hooks[-1]
+    assert hook['type'] == 'RecipeCardHook'
+    assert 'all-reduced over the 2 gloo processes' in hook['notes'][0]
+    assert cfg.model_wrapper_cfg['type'] == CPU_SYNC_BN_WRAPPER
+    card = build_recipe_card(cfg, plan, 'l2d', notes=hook['notes'])
+    assert 'SyncBN' in '\n'.join(card.lines())
