@@ -1,54 +1,11 @@
 """Which checkpoint `--resume` continues from, checked before training."""
 import os.path as osp
-import zipfile
 from typing import Optional
 
 from mmengine.config import Config
 from mmengine.logging import print_log
 
-# First byte of a pickle (torch's legacy, pre-1.6 checkpoint format).
-_PICKLE_PROTO = b'\x80'
-
-
-def check_checkpoint_file(path: str, option: str = '--resume') -> None:
-    """Refuse a file that is missing, empty, cut short or corrupt.
-
-    torch writes checkpoints as zip archives whose directory sits at the end
-    of the file, so a file cut short (a kill or a full disk while saving)
-    lacks it; every member also carries a CRC. Both are checked here, so the
-    error names the file instead of torch's unnamed ``PytorchStreamReader``
-    failure after the model has been built.
-
-    Raises:
-        FileNotFoundError: no such file.
-        ValueError: the file is not a complete checkpoint.
-    """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{option}: no such checkpoint {path!r}')
-    size = osp.getsize(path)
-    hint = ('A kill or a full disk while saving leaves such partial files; '
-            'resume from another checkpoint (`--resume` without a path '
-            'takes the last one completely written).')
-    if size == 0:
-        raise ValueError(f'{option}: checkpoint {path!r} is empty (0 bytes). '
-                         f'{hint}')
-    if not zipfile.is_zipfile(path):
-        with open(path, 'rb') as f:
-            if f.read(1) == _PICKLE_PROTO:
-                return  # legacy format: no directory to check
-        raise ValueError(
-            f'{option}: {path!r} ({size} bytes) is not a complete torch '
-            'checkpoint: it has no zip directory at its end, as a file cut '
-            f'short has. {hint}')
-    try:
-        with zipfile.ZipFile(path) as archive:
-            bad = archive.testzip()
-    except (zipfile.BadZipFile, OSError, EOFError) as e:
-        raise ValueError(f'{option}: {path!r} ({size} bytes) is not a '
-                         f'readable checkpoint ({e}). {hint}') from e
-    if bad is not None:
-        raise ValueError(f'{option}: {path!r} is corrupt: its member {bad!r} '
-                         f'fails the CRC check. {hint}')
+from mmlkd.utils.checkpoint_loading import check_checkpoint_file
 
 
 def _newest_complete(folder: str, broken: str) -> Optional[str]:
@@ -134,4 +91,6 @@ def resolve_auto_resume(cfg: Config) -> Optional[str]:
     return local
 
 
+# check_checkpoint_file lives with the other checkpoint checks
+# (mmlkd.utils.checkpoint_loading); it is re-exported here for mmlkd.engine.
 __all__ = ['check_checkpoint_file', 'resolve_auto_resume']

@@ -21,6 +21,7 @@ import os
 import os.path as osp
 import pickle
 import re
+import zipfile
 from typing import Any, Dict, List, Optional
 
 import torch
@@ -55,17 +56,65 @@ def _reason(exc: BaseException) -> str:
             f'or not written by torch.save){detail}')
 
 
+def _refuse_missing_or_empty(path: str, what: str, hint: str = '') -> None:
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'{what}: no such checkpoint {path!r}')
+    if os.path.getsize(path) == 0:
+        raise CheckpointError(f'{what}: checkpoint {path!r} is empty (0 '
+                              'bytes), e.g. a save that was interrupted.'
+                              f'{hint}')
+
+
+# First byte of a pickle (torch's legacy, pre-1.6 checkpoint format).
+_PICKLE_PROTO = b'\x80'
+
+
+def check_checkpoint_file(path: str, option: str = '--resume') -> None:
+    """Refuse a file that is missing, empty, cut short or corrupt.
+
+    torch writes checkpoints as zip archives whose directory sits at the end
+    of the file, so a file cut short (a kill or a full disk while saving)
+    lacks it; every member also carries a CRC. Both are checked here, so the
+    error names the file instead of torch's unnamed ``PytorchStreamReader``
+    failure after the model has been built.
+
+    Raises:
+        FileNotFoundError: no such file.
+        CheckpointError: the file is not a complete checkpoint (a
+            ValueError).
+    """
+    hint = ('A kill or a full disk while saving leaves such partial files; '
+            'resume from another checkpoint (`--resume` without a path '
+            'takes the last one completely written).')
+    _refuse_missing_or_empty(path, option, f' {hint}')
+    size = osp.getsize(path)
+    if not zipfile.is_zipfile(path):
+        with open(path, 'rb') as f:
+            if f.read(1) == _PICKLE_PROTO:
+                return  # legacy format: no directory to check
+        raise CheckpointError(
+            f'{option}: {path!r} ({size} bytes) is not a complete torch '
+            'checkpoint: it has no zip directory at its end, as a file cut '
+            f'short has. {hint}')
+    try:
+        with zipfile.ZipFile(path) as archive:
+            bad = archive.testzip()
+    except (zipfile.BadZipFile, OSError, EOFError) as e:
+        raise CheckpointError(f'{option}: {path!r} ({size} bytes) is not a '
+                              f'readable checkpoint ({e}). {hint}') from e
+    if bad is not None:
+        raise CheckpointError(
+            f'{option}: {path!r} is corrupt: its member {bad!r} '
+            f'fails the CRC check. {hint}')
+
+
 def read_checkpoint(path: str, what: str, mmap: bool = False) -> Dict:
     """Load ``path`` safely; every failure names ``what`` and the file.
 
     With ``mmap=True`` tensors are mapped, not read, so probing a large
     resume checkpoint costs little.
     """
-    if not osp.isfile(path):
-        raise FileNotFoundError(f'{what}: no such checkpoint {path!r}')
-    if os.path.getsize(path) == 0:
-        raise CheckpointError(f'{what}: checkpoint {path!r} is empty (0 '
-                              'bytes), e.g. a save that was interrupted')
+    _refuse_missing_or_empty(path, what)
     import mmlkd.compat
     mmlkd.compat.apply()  # allow-lists the types mmengine checkpoints hold
     try:
