@@ -15,54 +15,13 @@
 #       --work-dir work_dirs/l2d/r101_to_r34_coco --amp
 _base_ = [
     '../_base_/datasets/coco_224_l2d.py',
-    '../_base_/models/resnet_mldecoder.py',
-    '../_base_/schedules/adam_onecycle_80e.py',
-    '../_base_/default_runtime.py',
+    '../_base_/distill/l2d_r101_r18_mldecoder.py',
 ]
 
+# The ResNet-18 student of the skeleton made a ResNet-34 (same head width).
 model = dict(
-    _scope_='mmrazor',
-    type='SingleTeacherDistill',
-    architecture={{_base_.r34_mldecoder}},
-    # Decoder dropout off: mmrazor only puts the teacher's BatchNorm in eval
-    # mode (the reference runs its teacher in eval mode).
-    teacher={{_base_.r101_mldecoder_teacher}},
-    teacher_ckpt='work_dirs/teachers/r101_mldecoder_coco/epoch_30.pth',
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            fc=dict(type='ModuleOutputs', source='head.fc'),
-            emb=dict(type='ModuleOutputs', source='head.decoder'),
-            # Inputs of head.loss_module are (logits, multi-hot targets).
-            gt=dict(type='ModuleInputs', source='head.loss_module'),
-        ),
-        teacher_recorders=dict(
-            fc=dict(type='ModuleOutputs', source='head.fc'),
-            emb=dict(type='ModuleOutputs', source='head.decoder'),
-        ),
-        distill_losses=dict(
-            loss_mld=dict(type='MLDLoss', loss_weight=10 / 64),
-            loss_led=dict(
-                type='LEDLoss',
-                cd_weight=100.0,
-                id_weight=1000.0,
-                loss_weight=1 / 64),
-        ),
-        loss_forward_mappings=dict(
-            loss_mld=dict(
-                preds_S=dict(from_student=True, recorder='fc'),
-                preds_T=dict(from_student=False, recorder='fc'),
-            ),
-            loss_led=dict(
-                preds_S=dict(from_student=True, recorder='emb'),
-                preds_T=dict(from_student=False, recorder='emb'),
-                target=dict(from_student=True, recorder='gt', data_idx=1),
-            ),
-        ),
-    ),
-)
-
-# The teacher is frozen, so DDP must not wait for its gradients.
-find_unused_parameters = True
-# Validates the student, then the teacher (keys prefixed `teacher.`).
-val_cfg = dict(_delete_=True, type='mmrazor.SingleTeacherDistillValLoop')
+    architecture=dict(
+        backbone=dict(
+            depth=34,
+            init_cfg=dict(
+                type='Pretrained', checkpoint='torchvision://resnet34'))))

@@ -37,6 +37,22 @@ l2d_distiller = dict(
 # ablation (x1), LED is swept (docs/quality_benchmark.md). LED at the paper's
 # weight is 5-9x the BCE's gradient on the demo student throughout training
 # (configs/l2d/README.md, "L2D on the demo").
+# The whole L2D distiller on ML-Decoder heads (recorders and losses), shared
+# by every teacher -> student pair skeleton (l2d_*_mldecoder.py).
+l2d_mldecoder_distiller = dict(
+    type='ConfigurableDistiller',
+    student_recorders=dict(
+        fc=dict(type='ModuleOutputs', source='head.fc'),
+        emb=dict(type='ModuleOutputs', source='head.decoder'),
+        # Inputs of head.loss_module are (logits, multi-hot targets).
+        gt=dict(type='ModuleInputs', source='head.loss_module'),
+    ),
+    teacher_recorders=dict(
+        fc=dict(type='ModuleOutputs', source='head.fc'),
+        emb=dict(type='ModuleOutputs', source='head.decoder'),
+    ),
+    **l2d_distiller)
+
 l2d_demo_led_scale = 0.001
 _loss_led = l2d_distiller['distill_losses']['loss_led']
 l2d_demo_distiller = dict(

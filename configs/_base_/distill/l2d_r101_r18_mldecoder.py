@@ -20,21 +20,7 @@ model = dict(
     # Written by tools/train.py configs/teachers/r101_mldecoder_coco.py
     # --work-dir work_dirs/teachers/r101_mldecoder_coco (stops at epoch 30).
     teacher_ckpt='work_dirs/teachers/r101_mldecoder_coco/epoch_30.pth',
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            fc=dict(type='ModuleOutputs', source='head.fc'),
-            emb=dict(type='ModuleOutputs', source='head.decoder'),
-            # Inputs of head.loss_module are (logits, multi-hot targets).
-            gt=dict(type='ModuleInputs', source='head.loss_module'),
-        ),
-        teacher_recorders=dict(
-            fc=dict(type='ModuleOutputs', source='head.fc'),
-            emb=dict(type='ModuleOutputs', source='head.decoder'),
-        ),
-        distill_losses={{_base_.l2d_distiller.distill_losses}},
-        loss_forward_mappings={{_base_.l2d_distiller.loss_forward_mappings}},
-    ),
+    distiller={{_base_.l2d_mldecoder_distiller}},
 )
 
 # The teacher is frozen, so DDP must not wait for its gradients.

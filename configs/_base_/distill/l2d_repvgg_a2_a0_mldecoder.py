@@ -11,6 +11,7 @@ _base_ = [
     '../models/repvgg_mldecoder.py',
     '../schedules/adam_onecycle_80e.py',
     '../default_runtime.py',
+    './l2d_distiller.py',
 ]
 
 model = dict(
@@ -21,38 +22,7 @@ model = dict(
     # mode (the reference runs its teacher in eval mode).
     teacher={{_base_.repvgg_a2_mldecoder_teacher}},
     teacher_ckpt='work_dirs/teachers/repvgg_a2_mldecoder_coco/epoch_30.pth',
-    distiller=dict(
-        type='ConfigurableDistiller',
-        student_recorders=dict(
-            fc=dict(type='ModuleOutputs', source='head.fc'),
-            emb=dict(type='ModuleOutputs', source='head.decoder'),
-            # Inputs of head.loss_module are (logits, multi-hot targets).
-            gt=dict(type='ModuleInputs', source='head.loss_module'),
-        ),
-        teacher_recorders=dict(
-            fc=dict(type='ModuleOutputs', source='head.fc'),
-            emb=dict(type='ModuleOutputs', source='head.decoder'),
-        ),
-        distill_losses=dict(
-            loss_mld=dict(type='MLDLoss', loss_weight=10 / 64),
-            loss_led=dict(
-                type='LEDLoss',
-                cd_weight=100.0,
-                id_weight=1000.0,
-                loss_weight=1 / 64),
-        ),
-        loss_forward_mappings=dict(
-            loss_mld=dict(
-                preds_S=dict(from_student=True, recorder='fc'),
-                preds_T=dict(from_student=False, recorder='fc'),
-            ),
-            loss_led=dict(
-                preds_S=dict(from_student=True, recorder='emb'),
-                preds_T=dict(from_student=False, recorder='emb'),
-                target=dict(from_student=True, recorder='gt', data_idx=1),
-            ),
-        ),
-    ),
+    distiller={{_base_.l2d_mldecoder_distiller}},
 )
 
 # The teacher is frozen, so DDP must not wait for its gradients.
