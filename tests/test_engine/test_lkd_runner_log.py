@@ -2,22 +2,12 @@
 environment, config, hook order and per-parameter decay lines go to the log
 file only."""
 import glob
-import importlib.util
-import os.path as osp
 
-from mmlkd_testing import ROOT, TINY_DEMO
-
-
-def _train_tool():
-    spec = importlib.util.spec_from_file_location(
-        'mmlkd_tool_train_log', osp.join(ROOT, 'tools', 'train.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from mmlkd_testing import TINY_DEMO, load_tool
 
 
 def test_recipe_card_on_the_first_screen(tmp_path, capfd):
-    _train_tool().main([
+    load_tool('tools/train.py').main([
         'configs/demo/mld.py', '--random-teacher', '--work-dir',
         str(tmp_path), '--cfg-options', 'model.teacher_ckpt=None', *TINY_DEMO
     ])

@@ -1,7 +1,6 @@
 """docs/custom_dataset.md, run: every command of its marked shell blocks, in
 order, on generated images, shortened to one epoch and a few images by
 ``--cfg-options`` (and no ImageNet download)."""
-import importlib.util
 import json
 import os.path as osp
 import re
@@ -10,7 +9,7 @@ import shlex
 import cv2
 import numpy as np
 
-from mmlkd_testing import ROOT
+from mmlkd_testing import ROOT, load_tool
 
 DOC = osp.join(ROOT, 'docs', 'custom_dataset.md')
 CLASSES = ['cat', 'dog', 'bird']
@@ -40,14 +39,6 @@ def _write_data(root):
                       ] + ([CLASSES[(i + 1) % 3]] if i % 2 else [])
             items.append(dict(file_name=name, labels=labels))
         (root / f'{split}.json').write_text(json.dumps(items))
-
-
-def _tool(path):
-    spec = importlib.util.spec_from_file_location(
-        'tutorial_' + osp.basename(path)[:-3], osp.join(ROOT, path))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _short(config, data_root, work):
@@ -92,7 +83,7 @@ def test_tutorial_commands_run(tmp_path):
         tool, argv = args[1], args[2:]
         if tool in ('tools/train.py', 'tools/test.py'):
             argv += ['--cfg-options'] + _short(argv[0], data_root, work)
-        results[tool + ' ' + argv[0]] = _tool(tool).main(argv)
+        results[tool + ' ' + argv[0]] = load_tool(tool).main(argv)
     # The distilled and the extracted student score alike; inference names
     # the classes; the ONNX file exists.
     assert (work / 'my_l2d' / 'student.pth').is_file()

@@ -4,7 +4,6 @@ Each payload is first shown to be live (mmengine's own ``Config.fromstring``
 runs it), then resumed by ``tools/train.py``, which must not run it.
 """
 import hashlib
-import importlib.util
 import os
 import os.path as osp
 import shutil
@@ -16,20 +15,11 @@ from mmengine.config import Config
 
 from mmlkd.engine import LKDRunner, WorkDirLock, WorkDirLockedError
 from mmlkd.utils.checkpoint_loading import CheckpointError, build_for_check
-from mmlkd_testing import ROOT, TINY_DEMO
+from mmlkd_testing import ROOT, TINY_DEMO, load_tool
 
 STUDENT = 'configs/demo/student_alone.py'
 
-
-def _tool(name: str):
-    spec = importlib.util.spec_from_file_location(
-        f'mmlkd_tool_{name}_trust', osp.join(ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-train_tool = _tool('train')
+train_tool = load_tool('tools/train.py')
 
 
 def _train(work, epochs, *args, options=()):
