@@ -48,9 +48,9 @@ def run_tool(args: List[str],
 
 
 def load_tool(path: str):
-    """A tool script (``tools/...py``, relative to the repository) as a
-    module, to call its ``main(argv)`` in-process: seconds cheaper than a
-    subprocess. Each call loads a fresh module."""
+    """A tool script, e.g. ``tools/train.py``, as a module, to call its
+    ``main(argv)`` in-process: seconds cheaper than a subprocess. Each call
+    loads a fresh module."""
     import importlib.util
     name = 'mmlkd_tool_' + path.replace('/', '_').removesuffix('.py')
     spec = importlib.util.spec_from_file_location(name,
